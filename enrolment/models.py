@@ -1,0 +1,294 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
+
+from employers.models import Organisation, Sector, Site
+
+
+class EnrolmentPolicy(models.Model):
+    """How default membership works in one sector."""
+
+    sector = models.OneToOneField(Sector, on_delete=models.CASCADE, related_name="policy")
+    covered = models.BooleanField(default=True)
+    minimum_age = models.PositiveSmallIntegerField(default=16)
+    # One calendar month, as the UK workplace-pension opt-out window.
+    opt_out_window_months = models.PositiveSmallIntegerField(default=1)
+    # None: someone who opted out is never re-enrolled by a roster.
+    reenrol_after_days = models.PositiveIntegerField(null=True, blank=True)
+    lapse_weeks = models.PositiveSmallIntegerField(default=13)
+
+    class Meta:
+        verbose_name_plural = "enrolment policies"
+
+    def __str__(self) -> str:
+        return f"Policy for {self.sector.code}"
+
+
+class Person(models.Model):
+    """A worker. Matched without the BSN unless a deployment switches BSN matching on."""
+
+    first_name = models.CharField(max_length=200)
+    last_name = models.CharField(max_length=200)
+    # Lower-case, accents and punctuation removed: "Łukasz Wróbel-Nowak" -> "lukasz", "wrobelnowak".
+    first_name_key = models.CharField(max_length=200)
+    last_name_key = models.CharField(max_length=200)
+    date_of_birth = models.DateField()
+    # NULL, not "": unknown contact details must never match each other.
+    email = models.CharField(max_length=254, null=True, blank=True)  # noqa: DJ001
+    phone = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001 (E.164)
+    language = models.CharField(max_length=8, default="en")
+    # Details a member set themselves are never overwritten by a roster.
+    email_set_by_member = models.BooleanField(default=False)
+    phone_set_by_member = models.BooleanField(default=False)
+    language_set_by_member = models.BooleanField(default=False)
+    # HMAC-SHA256 of the BSN under a server secret, only in BSN mode. Never the BSN itself.
+    bsn_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["last_name_key", "first_name_key", "date_of_birth"], name="person_name_dob"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Person #{self.pk}"
+
+
+class WorkerNumber(models.Model):
+    """An organisation's own number for a worker: the first and strongest match."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    worker_number = models.CharField(max_length=40)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="worker_numbers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "worker_number"], name="worker_number_unique_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Worker number at organisation {self.organisation_id}"
+
+
+class PossibleDuplicate(models.Model):
+    """Two persons with the same name and date of birth but nothing else in common."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CONFIRMED = "confirmed"
+        DISMISSED = "dismissed"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    candidate = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    upload = models.ForeignKey(
+        "RosterUpload", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "candidate"], name="possible_duplicate_pair"),
+            models.CheckConstraint(
+                condition=~Q(person=models.F("candidate")), name="possible_duplicate_distinct"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Possible duplicate #{self.pk}"
+
+
+class Membership(models.Model):
+    """One person's membership in one sector; its history is in MembershipEvent."""
+
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", "Enrolled (opt-out window open)"
+        ACTIVE = "active", "Active"
+        OPTED_OUT = "opted_out", "Opted out"
+        OPTED_IN = "opted_in", "Opted back in"
+        LAPSED = "lapsed", "Lapsed"
+        MERGED = "merged", "Merged into another membership"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    # Counts from the start of the pay period of the roster that enrolled it.
+    covered_from = models.DateField()
+    # Enrolment spell: 1 for the first enrolment, +1 for each re-enrolment after an opt-out.
+    spell = models.PositiveSmallIntegerField(default=1)
+    enrolled_on = models.DateField()
+    window_ends = models.DateField(null=True, blank=True)
+    # An opt-out inside the window voids the spell from the start: never a member.
+    void = models.BooleanField(default=False)
+    ended_on = models.DateField(null=True, blank=True)
+    last_seen_period_end = models.DateField()
+    enrolled_by_upload = models.ForeignKey(
+        "RosterUpload", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "sector"], name="membership_person_sector")
+        ]
+        indexes = [models.Index(fields=["status", "window_ends"], name="membership_status_window")]
+
+    def __str__(self) -> str:
+        return f"Membership #{self.pk} ({self.status})"
+
+
+class MembershipEvent(models.Model):
+    """Append-only: a database trigger refuses UPDATE and DELETE on this table."""
+
+    class Actor(models.TextChoices):
+        SYSTEM = "system"
+        UPLOAD = "upload"
+        MEMBER = "member"
+        ADMIN = "admin"
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="events")
+    # NULL for the event that created the membership.
+    from_status = models.CharField(max_length=10, null=True, blank=True)  # noqa: DJ001
+    to_status = models.CharField(max_length=10)
+    occurred_at = models.DateTimeField(db_default=Now())
+    actor = models.CharField(max_length=10, choices=Actor.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    upload = models.ForeignKey(
+        "RosterUpload", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=40)
+    note = models.TextField(blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["membership_id", "id"]
+        indexes = [models.Index(fields=["membership", "id"], name="event_membership_order")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status} ({self.reason})"
+
+
+def roster_upload_path(instance: RosterUpload, filename: str) -> str:
+    # The stored name carries no part of the client's file name (it may name a person).
+    return f"rosters/{instance.storage_key}"
+
+
+class RosterUpload(models.Model):
+    class Source(models.TextChoices):
+        WEB = "web"
+        API = "api"
+        CLI = "cli"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSING = "processing", "Processing"
+        APPLIED = "applied", "Applied"
+        REJECTED = "rejected", "Rejected"
+        DUPLICATE = "duplicate", "Duplicate (already applied)"
+        SUPERSEDED = "superseded", "Replaced by a later file"
+        FAILED = "failed", "Failed (system error)"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=5, choices=Source.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        "employers.ApiKey", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    original_filename = models.CharField(max_length=255)
+    storage_key = models.CharField(max_length=64, unique=True)
+    file = models.FileField(upload_to=roster_upload_path, max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    rows = models.IntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.IntegerField(default=0)
+    changes = models.JSONField(default=dict, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    replaces = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # At most one current roster per organisation and period: the database, not Python,
+            # decides which of two racing uploads wins.
+            models.UniqueConstraint(
+                fields=["organisation", "period_start", "period_end"],
+                condition=Q(status="applied"),
+                name="one_applied_roster_per_period",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "sha256"], name="upload_org_sha")]
+
+    def __str__(self) -> str:
+        return f"Roster upload #{self.pk} ({self.status})"
+
+
+class PayrollLine(models.Model):
+    """One row of an applied roster. Superseded lines are kept and marked, never deleted."""
+
+    upload = models.ForeignKey(RosterUpload, on_delete=models.PROTECT, related_name="lines")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="payroll_lines")
+    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="+")
+    hirer = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    row_number = models.IntegerField()
+    worker_number = models.CharField(max_length=40)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    cao_phase = models.CharField(max_length=10, blank=True, default="")
+    hours_worked = models.DecimalField(max_digits=8, decimal_places=2)
+    gross_wages = models.DecimalField(max_digits=14, decimal_places=2)
+    housing_deduction = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        RosterUpload, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "period_start"], name="line_person_period")]
+
+    def __str__(self) -> str:
+        return f"Payroll line #{self.pk}"

@@ -1,0 +1,22 @@
+"""Writes of the enrolment app. Views, API, commands and tasks call these, nothing else."""
+
+from __future__ import annotations
+
+from .memberships import (
+    membership_opt_in,
+    membership_opt_out,
+    memberships_advance,
+)
+from .persons import possible_duplicate_confirm, possible_duplicate_dismiss
+from .roster import roster_import_path, roster_process, roster_submit
+
+__all__ = [
+    "membership_opt_in",
+    "membership_opt_out",
+    "memberships_advance",
+    "possible_duplicate_confirm",
+    "possible_duplicate_dismiss",
+    "roster_import_path",
+    "roster_process",
+    "roster_submit",
+]

@@ -1,0 +1,1 @@
+# Levy schemes, charges and the ledger arrive with the levies issue.

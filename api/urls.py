@@ -1,10 +1,25 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+
+from api import views
 
 app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("rosters/", views.RosterListCreateView.as_view(), name="roster-list"),
+    path("rosters/<int:pk>/", views.RosterDetailView.as_view(), name="roster-detail"),
+    path(
+        "rosters/<int:pk>/errors.csv",
+        views.RosterErrorsCsvView.as_view(),
+        name="roster-errors-csv",
+    ),
 ]

@@ -137,6 +137,7 @@ class Membership(models.Model):
     # An opt-out inside the window voids the spell from the start: never a member.
     void = models.BooleanField(default=False)
     ended_on = models.DateField(null=True, blank=True)
+    opted_out_on = models.DateField(null=True, blank=True)
     last_seen_period_end = models.DateField()
     enrolled_by_upload = models.ForeignKey(
         "RosterUpload", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from employers.models import User
-from enrolment.models import Membership, RosterUpload
+from enrolment.models import Membership, RosterUpload, WorkerNumber
 
 
 def roster_uploads_visible_to(*, user: User) -> QuerySet[RosterUpload]:
@@ -45,15 +46,68 @@ def roster_upload_summary(upload: RosterUpload) -> dict[str, Any]:
 
 
 def membership_find(*, organisation_kvk: str, worker_number: str) -> Membership | None:
-    """The membership of the worker an organisation knows by this number (its first sector)."""
-    raise NotImplementedError
+    """The membership of the worker an organisation knows by this number.
+
+    A person can be a member in several sectors; the one in the organisation's own sectors is
+    the one its staff ask about, else the most recently changed.
+    """
+    link = (
+        WorkerNumber.objects.filter(organisation__kvk=organisation_kvk, worker_number=worker_number)
+        .select_related("organisation")
+        .first()
+    )
+    if link is None:
+        return None
+    memberships = (
+        Membership.objects.filter(person_id=link.person_id)
+        .exclude(status=Membership.Status.MERGED)
+        .order_by("-updated_at", "-pk")
+    )
+    own_sectors = set(link.organisation.sectors.values_list("id", flat=True))
+    for membership in memberships:
+        if membership.sector_id in own_sectors:
+            return membership
+    return memberships.first()
 
 
 def membership_describe(membership: Membership) -> dict[str, Any]:
     """Status, window and the full event history, for support staff and ``membership_show``."""
-    raise NotImplementedError
+    return {
+        "membership_id": membership.pk,
+        "sector": membership.sector.code,
+        "status": membership.status,
+        "covered_from": membership.covered_from.isoformat(),
+        "enrolled_on": membership.enrolled_on.isoformat(),
+        "window_ends": membership.window_ends.isoformat() if membership.window_ends else None,
+        "void": membership.void,
+        "ended_on": membership.ended_on.isoformat() if membership.ended_on else None,
+        "last_seen_period_end": membership.last_seen_period_end.isoformat(),
+        "events": [
+            {
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "occurred_at": e.occurred_at.isoformat(),
+                "actor": e.actor,
+                "reason": e.reason,
+                "upload_id": e.upload_id,
+                "note": e.note,
+            }
+            for e in membership.events.order_by("id")
+        ],
+    }
+
+
+def membership_state_from_events(membership: Membership) -> str | None:
+    """Replay the event log: the last event's to-state is the state (invariant 2)."""
+    states = list(membership.events.order_by("id").values_list("from_status", "to_status"))
+    current: str | None = None
+    for from_status, to_status in states:
+        if from_status != current:
+            raise ValueError(f"event log of membership {membership.pk} is broken")
+        current = to_status
+    return current
 
 
 def roster_progress(*, upload_id: int) -> dict[str, Any]:
     """Where a running upload is: {"phase": ..., "rows_done": ...}; empty when not running."""
-    raise NotImplementedError
+    return cache.get(f"roster-progress:{upload_id}") or {}

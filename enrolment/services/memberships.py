@@ -1,9 +1,49 @@
+"""Membership state changes. Each writes the membership and its event in one transaction."""
+
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
 
 from employers.models import User
-from enrolment.models import Membership
+from enrolment.models import Membership, MembershipEvent
+from unionroll.exceptions import ApplicationError
+
+S = Membership.Status
+
+# Where an opt-out is possible from. A lapsed member may opt out too, so that a later roster
+# never enrols them again.
+OPT_OUT_FROM = (S.ENROLLED, S.ACTIVE, S.OPTED_IN, S.LAPSED)
+OPT_IN_FROM = (S.OPTED_OUT,)
+
+
+def _locked(membership: Membership) -> Membership:
+    return Membership.objects.select_for_update().get(pk=membership.pk)
+
+
+def _event(
+    membership: Membership,
+    *,
+    from_status: str | None,
+    actor: str,
+    reason: str,
+    note: str = "",
+    user: User | None = None,
+    data: dict[str, Any] | None = None,
+) -> MembershipEvent:
+    return MembershipEvent.objects.create(
+        membership=membership,
+        from_status=from_status,
+        to_status=membership.status,
+        actor=actor,
+        actor_user=user,
+        reason=reason,
+        note=note,
+        data=data or {},
+    )
 
 
 def membership_opt_out(
@@ -19,7 +59,34 @@ def membership_opt_out(
     ``actor`` is a MembershipEvent.Actor value (member, admin). Raises ApplicationError
     ``membership_not_active`` if the membership is already opted out (or merged).
     """
-    raise NotImplementedError
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        m = _locked(membership)
+        if m.status not in OPT_OUT_FROM:
+            raise ApplicationError(
+                "membership_not_active",
+                "This membership has already ended; there is nothing to opt out of.",
+                {"membership": m.pk, "status": m.status},
+            )
+        previous = m.status
+        inside_window = previous == S.ENROLLED and m.window_ends is not None
+        inside_window = inside_window and today <= m.window_ends
+        m.status = S.OPTED_OUT
+        m.opted_out_on = today
+        m.void = inside_window
+        m.ended_on = m.covered_from if inside_window else today
+        m.save(update_fields=["status", "opted_out_on", "void", "ended_on", "updated_at"])
+        _event(
+            m,
+            from_status=previous,
+            actor=actor,
+            reason="opt_out",
+            note=reason,
+            user=user,
+            data={"void": inside_window, "ended_on": m.ended_on.isoformat()},
+        )
+    membership.refresh_from_db()
+    return membership
 
 
 def membership_opt_in(
@@ -30,10 +97,83 @@ def membership_opt_in(
     user: User | None = None,
     today: dt.date | None = None,
 ) -> Membership:
-    """Explicit return after an opt-out (or lapse): status ``opted_in``, no new window."""
-    raise NotImplementedError
+    """Explicit return after an opt-out: status ``opted_in``, no new window, counts from today."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        m = _locked(membership)
+        if m.status not in OPT_IN_FROM:
+            raise ApplicationError(
+                "membership_not_opted_out",
+                "This person is a member already; there is nothing to opt back in to.",
+                {"membership": m.pk, "status": m.status},
+            )
+        previous = m.status
+        m.status = S.OPTED_IN
+        m.spell += 1
+        m.covered_from = today
+        m.enrolled_on = today
+        m.window_ends = None
+        m.void = False
+        m.ended_on = None
+        m.opted_out_on = None
+        m.save()
+        _event(
+            m,
+            from_status=previous,
+            actor=actor,
+            reason="opt_in",
+            note=reason,
+            user=user,
+            data={"spell": m.spell},
+        )
+    membership.refresh_from_db()
+    return membership
 
 
 def memberships_advance(*, today: dt.date | None = None) -> dict[str, int]:
-    """Daily: close windows (enrolled -> active), opted_in -> active, lapse the absent."""
-    raise NotImplementedError
+    """Daily: close windows (enrolled -> active), opted_in -> active, lapse the absent.
+
+    Each step is one conditional UPDATE whose RETURNING rows get their events in the same
+    statement, so a membership that changed state meanwhile (an opt-out) is left alone.
+    """
+    today = today or timezone.localdate()
+    steps = {
+        "windows_closed": (
+            "status = 'enrolled' AND window_ends < %(today)s",
+            "active",
+            "window_closed",
+        ),
+        "opt_ins_activated": ("status = 'opted_in'", "active", "opt_in_confirmed"),
+        "lapsed": (
+            """status IN ('enrolled', 'active', 'opted_in')
+               AND last_seen_period_end + make_interval(weeks => coalesce(
+                   (SELECT lapse_weeks FROM enrolment_enrolmentpolicy pol
+                    WHERE pol.sector_id = m.sector_id), 13)) < %(today)s""",
+            "lapsed",
+            "no_recent_payroll",
+        ),
+    }
+    done: dict[str, int] = {}
+    with transaction.atomic(), connection.cursor() as cur:
+        for name, (condition, to_status, reason) in steps.items():
+            cur.execute(
+                f"""
+                WITH changed AS (
+                    SELECT id, status FROM enrolment_membership m
+                    WHERE {condition}
+                    FOR UPDATE
+                ), upd AS (
+                    UPDATE enrolment_membership m SET status = %(to)s, updated_at = now()
+                    FROM changed c WHERE m.id = c.id
+                    RETURNING m.id, c.status AS from_status
+                )
+                INSERT INTO enrolment_membershipevent
+                    (membership_id, from_status, to_status, occurred_at, actor, reason, note,
+                     data)
+                SELECT id, from_status, %(to)s, now(), 'system', %(reason)s, '', '{{}}'::jsonb
+                FROM upd
+                """,
+                {"today": today, "to": to_status, "reason": reason},
+            )
+            done[name] = cur.rowcount
+    return done

@@ -1,17 +1,71 @@
-"""Roster ingest: submit a file, validate every row, apply it whole or not at all."""
+"""Roster ingest: submit a file, validate every row, apply it whole or not at all.
+
+The pipeline is set-based so that a sector's million-row roster fits in memory and in time:
+
+1. the reader parses and validates the file as a stream; valid rows are ``COPY``'d into a
+   temporary staging table while the rest of the file is still being read;
+2. cross-row checks run in SQL on the staging table; any error (from 1 or 2) rolls the savepoint
+   back and the upload is recorded as ``rejected`` with every error: nothing else changed;
+3. under a table lock, persons are matched and inserted, payroll lines stored, the replaced
+   roster superseded and enrolment decisions written with their events, each as one
+   ``INSERT … SELECT`` / ``UPDATE … FROM`` (see ``ingest_sql.py``);
+4. on commit, welcome notices are recorded as due (by the notifications app).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.files import File
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-from employers.models import ApiKey, Organisation, User
+from employers.models import ApiKey, Organisation, Site, User
 from enrolment.models import RosterUpload
+from enrolment.roster.types import ReferenceData, RosterIssue
+from unionroll.exceptions import ApplicationError
+
+from . import ingest_sql
+
+logger = logging.getLogger(__name__)
 
 # progress(phase, rows_done): phase is "validating" or "applying".
 ProgressCallback = Callable[[str, int], None]
+
+# Rows between two progress reports: often enough for a progress bar to move smoothly,
+# rare enough that reporting costs nothing measurable.
+PROGRESS_EVERY = 20_000
+PROGRESS_TTL = 60 * 60
+
+
+def _progress_key(upload_id: int) -> str:
+    return f"roster-progress:{upload_id}"
+
+
+def _sha256_of(fileobj: Any) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest(), size
+
+
+def _check_can_upload(organisation: Organisation) -> None:
+    if organisation.kind != Organisation.Kind.AGENCY:
+        raise ApplicationError(
+            "not_an_employer",
+            "Only agencies and employers upload payroll rosters.",
+            {"organisation": organisation.kvk},
+        )
 
 
 def roster_submit(
@@ -24,15 +78,29 @@ def roster_submit(
     api_key: ApiKey | None = None,
 ) -> RosterUpload:
     """Store the file, record a ``received`` upload and queue its processing on commit."""
-    raise NotImplementedError
+    _check_can_upload(organisation)
+    file.seek(0)
+    sha256, size = _sha256_of(file)
+    if size == 0:
+        raise ApplicationError("empty_file", "The file is empty.")
+    with transaction.atomic():
+        upload = RosterUpload(
+            organisation=organisation,
+            source=source,
+            uploaded_by=user,
+            api_key=api_key,
+            original_filename=Path(filename).name[:255],
+            storage_key=uuid.uuid4().hex,
+            sha256=sha256,
+            size=size,
+        )
+        upload.file.save(upload.storage_key, file, save=False)
+        upload.save()
+        from enrolment import tasks
 
-
-def roster_process(*, upload_id: int, progress: ProgressCallback | None = None) -> RosterUpload:
-    """Validate and apply a stored upload. Safe to run twice: a finished upload is returned as is.
-
-    Ends in ``applied``, ``rejected`` (nothing applied, every error recorded) or ``duplicate``.
-    """
-    raise NotImplementedError
+        transaction.on_commit(lambda: tasks.roster_process_task.delay(upload.pk))
+    logger.info("roster upload %s received (%s bytes, source %s)", upload.pk, size, source)
+    return upload
 
 
 def roster_import_path(
@@ -44,4 +112,278 @@ def roster_import_path(
     progress: ProgressCallback | None = None,
 ) -> RosterUpload:
     """Submit and process a file synchronously (command line, demo, benchmarks)."""
-    raise NotImplementedError
+    _check_can_upload(organisation)
+    path = Path(path)
+    with path.open("rb") as fh:
+        sha256, size = _sha256_of(fh)
+        if size == 0:
+            raise ApplicationError("empty_file", "The file is empty.")
+        upload = RosterUpload.objects.create(
+            organisation=organisation,
+            source=source,
+            uploaded_by=user,
+            original_filename=path.name[:255],
+            storage_key=uuid.uuid4().hex,
+            sha256=sha256,
+            size=size,
+        )
+    # The command line reads the file where it is; storing a copy of a large file only to read
+    # it back would double the I/O.
+    return _process(upload, path, progress)
+
+
+def roster_process(*, upload_id: int, progress: ProgressCallback | None = None) -> RosterUpload:
+    """Validate and apply a stored upload. Safe to run twice: a finished upload is returned as is.
+
+    Ends in ``applied``, ``rejected`` (nothing applied, every error recorded) or ``duplicate``.
+    """
+    upload = RosterUpload.objects.select_related("organisation").get(pk=upload_id)
+    if upload.status not in (RosterUpload.Status.RECEIVED, RosterUpload.Status.PROCESSING):
+        return upload
+    return _process(upload, Path(upload.file.path), progress)
+
+
+class _Duplicate(Exception):
+    def __init__(self, earlier: RosterUpload) -> None:
+        super().__init__("roster duplicate")
+        self.earlier = earlier
+
+
+class _Rejected(Exception):
+    def __init__(self, errors: list[RosterIssue], error_count: int) -> None:
+        super().__init__("roster rejected")
+        self.errors = errors
+        self.error_count = error_count
+
+
+def _report(upload_id: int, phase: str, rows: int, progress: ProgressCallback | None) -> None:
+    cache.set(_progress_key(upload_id), {"phase": phase, "rows_done": rows}, PROGRESS_TTL)
+    if progress:
+        progress(phase, rows)
+
+
+def _process(upload: RosterUpload, path: Path, progress: ProgressCallback | None) -> RosterUpload:
+    updated = RosterUpload.objects.filter(pk=upload.pk, status=RosterUpload.Status.RECEIVED).update(
+        status=RosterUpload.Status.PROCESSING, started_at=timezone.now()
+    )
+    if updated:
+        upload.status = RosterUpload.Status.PROCESSING
+
+    # An unchanged re-upload is answered before the file is even read.
+    earlier = _current_with_same_content(upload)
+    if earlier is not None:
+        return _mark_duplicate(upload, earlier)
+
+    try:
+        with transaction.atomic():
+            # The row lock makes a second worker that picked up the same task skip it.
+            locked = (
+                RosterUpload.objects.select_for_update(skip_locked=True)
+                .filter(
+                    pk=upload.pk,
+                    status__in=[RosterUpload.Status.RECEIVED, RosterUpload.Status.PROCESSING],
+                )
+                .first()
+            )
+            if locked is None:
+                upload.refresh_from_db()
+                return upload
+            return _validate_and_apply(locked, path, progress)
+    except IntegrityError:
+        # Lost a race with another upload for the same organisation and period, which the
+        # one-applied-roster constraint refused. Nothing of this run was kept.
+        logger.exception("roster upload %s lost a race; marked failed", upload.pk)
+        RosterUpload.objects.filter(pk=upload.pk).update(
+            status=RosterUpload.Status.FAILED, finished_at=timezone.now()
+        )
+        raise
+    finally:
+        cache.delete(_progress_key(upload.pk))
+
+
+def _current_with_same_content(upload: RosterUpload) -> RosterUpload | None:
+    return (
+        RosterUpload.objects.filter(
+            organisation_id=upload.organisation_id,
+            sha256=upload.sha256,
+            status=RosterUpload.Status.APPLIED,
+        )
+        .exclude(pk=upload.pk)
+        .first()
+    )
+
+
+def _mark_duplicate(upload: RosterUpload, earlier: RosterUpload) -> RosterUpload:
+    upload.status = RosterUpload.Status.DUPLICATE
+    upload.duplicate_of = earlier
+    upload.period_start, upload.period_end = earlier.period_start, earlier.period_end
+    upload.rows = earlier.rows
+    upload.finished_at = timezone.now()
+    upload.save(
+        update_fields=[
+            "status",
+            "duplicate_of",
+            "period_start",
+            "period_end",
+            "rows",
+            "finished_at",
+        ]
+    )
+    logger.info("roster upload %s is a duplicate of %s", upload.pk, earlier.pk)
+    return upload
+
+
+def reference_data_for(organisation: Organisation) -> ReferenceData:
+    from employers.models import Sector
+
+    sectors = dict(Sector.objects.values_list("code", "id"))
+    hirers = dict(
+        Organisation.objects.filter(kind=Organisation.Kind.HIRER).values_list("kvk", "id")
+    )
+    sites: dict[tuple[int, str], tuple[int, int]] = {}
+    sites_by_code: dict[str, list[tuple[int, int, int]]] = {}
+    for site_id, hirer_id, code, sector_id in Site.objects.values_list(
+        "id", "hirer_id", "code", "sector_id"
+    ):
+        sites[(hirer_id, code)] = (site_id, sector_id)
+        sites_by_code.setdefault(code, []).append((hirer_id, site_id, sector_id))
+    return ReferenceData(
+        organisation_id=organisation.pk,
+        sectors=sectors,
+        organisation_sector_ids=tuple(organisation.sectors.values_list("id", flat=True)),
+        hirers=hirers,
+        sites=sites,
+        sites_by_code=sites_by_code,
+    )
+
+
+def _validate_and_apply(
+    upload: RosterUpload, path: Path, progress: ProgressCallback | None
+) -> RosterUpload:
+    from enrolment.roster.reader import RosterReader
+
+    organisation = upload.organisation
+    reader = RosterReader(
+        path,
+        reference=reference_data_for(organisation),
+        bsn_matching=settings.UNIONROLL_BSN_MATCHING,
+        bsn_secret=settings.UNIONROLL_BSN_SECRET,
+        max_errors=settings.UNIONROLL_MAX_REPORTED_ERRORS,
+    )
+    try:
+        with transaction.atomic():
+            counts, changes = _stage_and_apply(upload, reader, progress)
+    except _Duplicate as duplicate:
+        return _mark_duplicate(upload, duplicate.earlier)
+    except _Rejected as rejected:
+        upload.status = RosterUpload.Status.REJECTED
+        upload.errors = [e.as_dict() for e in rejected.errors]
+        upload.error_count = rejected.error_count
+        upload.warnings = [w.as_dict() for w in reader.warnings]
+        upload.rows = reader.rows_seen
+        if reader.period:
+            upload.period_start, upload.period_end = reader.period
+        upload.finished_at = timezone.now()
+        upload.save()
+        logger.info("roster upload %s rejected with %s errors", upload.pk, upload.error_count)
+        return upload
+
+    upload.refresh_from_db()
+    upload.status = RosterUpload.Status.APPLIED
+    upload.counts = counts
+    upload.changes = changes
+    upload.warnings = [w.as_dict() for w in reader.warnings]
+    upload.rows = reader.rows_seen
+    upload.period_start, upload.period_end = reader.period
+    upload.finished_at = timezone.now()
+    upload.save()
+
+    from notifications import tasks as notification_tasks
+
+    upload_id = upload.pk
+    transaction.on_commit(lambda: notification_tasks.welcome_notices_record.delay(upload_id))
+    logger.info("roster upload %s applied: %s rows", upload.pk, upload.rows)
+    return upload
+
+
+def _stage_and_apply(
+    upload: RosterUpload, reader: Any, progress: ProgressCallback | None
+) -> tuple[dict[str, int], dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cur = cursor.cursor  # the psycopg cursor, for COPY
+        cur.execute(ingest_sql.DROP_TEMP_TABLES)
+        cur.execute(ingest_sql.CREATE_STAGING)
+        rows_done = 0
+        _report(upload.pk, "validating", 0, progress)
+        with cur.copy(ingest_sql.COPY_STAGING) as copy:
+            for row in reader.rows():
+                copy.write_row(
+                    (
+                        row.row_number,
+                        row.worker_number,
+                        row.first_name,
+                        row.last_name,
+                        row.first_name_key,
+                        row.last_name_key,
+                        row.date_of_birth,
+                        row.email,
+                        row.phone,
+                        row.language,
+                        row.period_start,
+                        row.period_end,
+                        row.hirer_id,
+                        row.site_id,
+                        row.sector_id,
+                        row.cao_phase,
+                        row.hours_worked,
+                        row.gross_wages,
+                        row.housing_deduction,
+                        row.bsn_hash,
+                    )
+                )
+                rows_done += 1
+                if rows_done % PROGRESS_EVERY == 0:
+                    _report(upload.pk, "validating", rows_done, progress)
+        _report(upload.pk, "validating", reader.rows_seen, progress)
+
+        errors = list(reader.errors)
+        error_count = reader.error_count
+        if reader.period is None and error_count == 0:
+            errors.append(RosterIssue(code="empty_file", message="The file has no rows.", row=1))
+            error_count += 1
+        if error_count == 0:
+            cross = ingest_sql.cross_row_errors(cur, limit=settings.UNIONROLL_MAX_REPORTED_ERRORS)
+            errors.extend(cross[0])
+            error_count += cross[1]
+        if error_count:
+            raise _Rejected(errors[: settings.UNIONROLL_MAX_REPORTED_ERRORS], error_count)
+
+        _report(upload.pk, "applying", reader.rows_seen, progress)
+        # Imports queue here, one at a time; autovacuum skips the locked table so it cannot
+        # ANALYZE it half-way through (see ingest_sql).
+        cur.execute("LOCK TABLE enrolment_person IN SHARE UPDATE EXCLUSIVE MODE")
+        period_start, period_end = reader.period
+        current = (
+            RosterUpload.objects.filter(
+                organisation_id=upload.organisation_id,
+                period_start=period_start,
+                period_end=period_end,
+                status=RosterUpload.Status.APPLIED,
+            )
+            .exclude(pk=upload.pk)
+            .first()
+        )
+        if current is not None and current.sha256 == upload.sha256:
+            raise _Duplicate(current)
+        counts, changes = ingest_sql.apply(
+            cur,
+            upload_id=upload.pk,
+            organisation_id=upload.organisation_id,
+            period_start=period_start,
+            period_end=period_end,
+            replaces_id=current.pk if current else None,
+            today=timezone.localdate(),
+        )
+        if current is not None:
+            RosterUpload.objects.filter(pk=upload.pk).update(replaces=current)
+        return counts, changes

@@ -18,6 +18,8 @@ class SectorFactory(factory.django.DjangoModelFactory):
 class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organisation
+        # sectors.set() in the hook below needs no second save of the organisation.
+        skip_postgeneration_save = True
 
     kvk = factory.Sequence(lambda n: f"{10000000 + n:08d}")
     name = factory.Sequence(lambda n: f"Flexwerk Uitzendbureau {n} B.V.")

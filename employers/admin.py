@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from employers.models import ApiKey, Organisation, Sector, Site, User
+from employers.services import api_key_revoke
+from enrolment.models import EnrolmentPolicy
+
+
+class EnrolmentPolicyInline(admin.StackedInline):
+    model = EnrolmentPolicy
+    # Every sector has exactly one policy: the form insists on it and it cannot be removed.
+    min_num = 1
+    max_num = 1
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "collective_agreement", "covered"]
+    list_filter = ["policy__covered"]
+    search_fields = ["code", "name", "collective_agreement"]
+    inlines = [EnrolmentPolicyInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Sector]:
+        return super().get_queryset(request).select_related("policy")
+
+    @admin.display(boolean=True, description="covered", ordering="policy__covered")
+    def covered(self, obj: Sector) -> bool | None:
+        policy = getattr(obj, "policy", None)
+        return policy.covered if policy else None
+
+
+class SiteInline(admin.TabularInline):
+    model = Site
+    fk_name = "hirer"
+    extra = 0
+    fields = ["code", "name", "sector", "address"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kvk", "kind", "sector_codes", "created_at"]
+    list_filter = ["kind", "sectors"]
+    search_fields = ["name", "=kvk"]
+    filter_horizontal = ["sectors"]
+    readonly_fields = ["created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
+        return super().get_queryset(request).prefetch_related("sectors")
+
+    def get_inlines(self, request: HttpRequest, obj: Organisation | None = None) -> list:
+        # Only hirers have workplaces.
+        if obj is not None and obj.kind == Organisation.Kind.HIRER:
+            return [SiteInline]
+        return []
+
+    @admin.display(description="sectors")
+    def sector_codes(self, obj: Organisation) -> str:
+        return ", ".join(s.code for s in obj.sectors.all())
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "hirer", "sector"]
+    list_filter = ["sector"]
+    search_fields = ["code", "name", "hirer__name", "=hirer__kvk"]
+    list_select_related = ["hirer", "sector"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "hirer":
+            # Only hirers have workplaces; agencies would only be a trap in this list.
+            kwargs["queryset"] = Organisation.objects.filter(kind=Organisation.Kind.HIRER)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = [
+        "username",
+        "email",
+        "organisation",
+        "is_union_admin",
+        "is_staff",
+        "is_active",
+        "last_login",
+    ]
+    list_filter = ["is_staff", "is_superuser", "is_active", "organisation__kind"]
+    list_select_related = ["organisation"]
+    search_fields = ["username", "email", "organisation__name", "=organisation__kvk"]
+    autocomplete_fields = ["organisation"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Organisation", {"fields": ["organisation"]}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (
+            "Organisation",
+            {"fields": ["email", "organisation"], "description": "Empty for union staff."},
+        ),
+    )
+
+    @admin.display(boolean=True, description="union admin")
+    def is_union_admin(self, obj: User) -> bool:
+        return obj.is_union_admin
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are created by ``manage.py api_key_create``, the one place that can show a key once."""
+
+    list_display = ["prefix", "name", "organisation", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=prefix", "name", "organisation__name", "=organisation__kvk"]
+    list_select_related = ["organisation"]
+    # The hash is never shown: it is not secret in itself, but nobody needs to see it.
+    fields = [
+        "prefix",
+        "name",
+        "organisation",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
+        # Uploads refer to the key that made them; revoke instead.
+        return False
+
+    @admin.action(description="Revoke the selected API keys", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        revoked = 0
+        for api_key in queryset.filter(revoked_at__isnull=True):
+            api_key_revoke(api_key=api_key)
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} API key(s).", messages.SUCCESS)

@@ -1,0 +1,459 @@
+"""The admin for union staff. Rows come from rosters and changes go through services, so most of
+these pages are read-only; personal data appears only on a person's own page, masked in lists.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from enrolment.models import (
+    EnrolmentPolicy,
+    Membership,
+    MembershipEvent,
+    PayrollLine,
+    Person,
+    PossibleDuplicate,
+    RosterUpload,
+    WorkerNumber,
+)
+from enrolment.services import (
+    membership_opt_out,
+    possible_duplicate_confirm,
+    possible_duplicate_dismiss,
+)
+from unionroll.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+# Membership admin action reason (MembershipEvent.reason holds at most 40 characters).
+PHONED_THE_UNION = "phoned the union"
+
+
+def mask_name(first_name: str, last_name: str) -> str:
+    """'Łukasz', 'Wróbel' -> 'Ł. W****': enough to tell rows apart, not to identify anyone."""
+    first = f"{first_name[:1]}." if first_name else ""
+    last = f"{last_name[:1]}****" if last_name else ""
+    return f"{first} {last}".strip()
+
+
+def mask_identifier(value: str) -> str:
+    """'12345678' -> '12******': recognisable to someone who has the number, useless otherwise."""
+    return value[:2] + "*" * max(len(value) - 2, 0)
+
+
+def admin_link(model: type, pk: int | None) -> str:
+    """A link to a related row by id alone: no query, and no personal data in the label."""
+    if pk is None:
+        return "-"
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[pk])
+    return format_html('<a href="{}">{} #{}</a>', url, model._meta.verbose_name.capitalize(), pk)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable by union staff; written only by the services (rosters, opt-outs, merges)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
+@admin.register(EnrolmentPolicy)
+class EnrolmentPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "sector",
+        "covered",
+        "minimum_age",
+        "opt_out_window_months",
+        "reenrol_after_days",
+        "lapse_weeks",
+    ]
+    list_filter = ["covered"]
+    list_select_related = ["sector"]
+    search_fields = ["sector__code", "sector__name"]
+    readonly_fields = ["sector"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A policy is made with its sector (sector_add, or the sector page's inline).
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
+class WorkerNumberInline(ReadOnlyInline):
+    model = WorkerNumber
+    fields = ["organisation", "worker_number", "created_at"]
+    readonly_fields = fields
+
+
+class MembershipInline(ReadOnlyInline):
+    model = Membership
+    fields = ["sector", "status", "covered_from", "window_ends", "void", "ended_on"]
+    readonly_fields = fields
+
+
+@admin.register(Person)
+class PersonAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "masked_name",
+        "year_of_birth",
+        "language",
+        "has_email",
+        "has_phone",
+        "merged",
+        "created_at",
+    ]
+    list_filter = ["language", ("merged_into", admin.EmptyFieldListFilter)]
+    # Search by id only: a search term travels in the URL, and names, numbers and addresses
+    # must never end up in URLs (and so in access logs).
+    search_fields = ["=id"]
+    ordering = ["-id"]
+    # bsn_hash is never shown, let alone editable; the page says only whether there is one.
+    fields = [
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "email",
+        "email_set_by_member",
+        "phone",
+        "phone_set_by_member",
+        "language",
+        "language_set_by_member",
+        "has_bsn_hash",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    inlines = [WorkerNumberInline, MembershipInline]
+
+    @admin.display(description="name")
+    def masked_name(self, obj: Person) -> str:
+        return mask_name(obj.first_name, obj.last_name)
+
+    @admin.display(description="born", ordering="date_of_birth")
+    def year_of_birth(self, obj: Person) -> int:
+        return obj.date_of_birth.year
+
+    @admin.display(boolean=True, description="e-mail")
+    def has_email(self, obj: Person) -> bool:
+        return bool(obj.email)
+
+    @admin.display(boolean=True, description="phone")
+    def has_phone(self, obj: Person) -> bool:
+        return bool(obj.phone)
+
+    @admin.display(boolean=True, description="merged")
+    def merged(self, obj: Person) -> bool:
+        return obj.merged_into_id is not None
+
+    @admin.display(boolean=True, description="BSN hash on file")
+    def has_bsn_hash(self, obj: Person) -> bool:
+        return bool(obj.bsn_hash)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        # Union membership is special-category data: reads of a person's page leave a trace
+        # (ids only, never the data itself).
+        logger.info("admin user %s viewed person %s", request.user.pk, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(WorkerNumber)
+class WorkerNumberAdmin(ReadOnlyAdmin):
+    list_display = ["id", "organisation", "masked_worker_number", "person_link", "created_at"]
+    list_filter = ["organisation__kind"]
+    list_select_related = ["organisation"]
+    search_fields = ["=organisation__kvk", "organisation__name"]
+    fields = ["organisation", "worker_number", "person", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="worker number")
+    def masked_worker_number(self, obj: WorkerNumber) -> str:
+        return mask_identifier(obj.worker_number)
+
+    @admin.display(description="person", ordering="person_id")
+    def person_link(self, obj: WorkerNumber) -> str:
+        return admin_link(Person, obj.person_id)
+
+
+@admin.register(PossibleDuplicate)
+class PossibleDuplicateAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "person_link",
+        "candidate_link",
+        "upload",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["upload", "decided_by"]
+    search_fields = ["=id", "=person__id", "=candidate__id"]
+    fields = [
+        "person",
+        "candidate",
+        "upload",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    ]
+    readonly_fields = fields
+    actions = ["confirm", "dismiss"]
+
+    @admin.display(description="person", ordering="person_id")
+    def person_link(self, obj: PossibleDuplicate) -> str:
+        return admin_link(Person, obj.person_id)
+
+    @admin.display(description="candidate", ordering="candidate_id")
+    def candidate_link(self, obj: PossibleDuplicate) -> str:
+        return admin_link(Person, obj.candidate_id)
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        # The form is read-only, but deciding is a change all the same.
+        return request.user.has_perm("enrolment.change_possibleduplicate")
+
+    @admin.action(description="Confirm (merge the two persons)", permissions=["decide"])
+    def confirm(self, request: HttpRequest, queryset: QuerySet[PossibleDuplicate]) -> None:
+        self._decide(request, queryset, possible_duplicate_confirm, "Merged")
+
+    @admin.action(description="Dismiss (they are different people)", permissions=["decide"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[PossibleDuplicate]) -> None:
+        self._decide(request, queryset, possible_duplicate_dismiss, "Dismissed")
+
+    def _decide(self, request, queryset, service, verb: str) -> None:
+        done = 0
+        for duplicate in queryset.filter(status=PossibleDuplicate.Status.OPEN).order_by("pk"):
+            try:
+                service(duplicate=duplicate, user=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"#{duplicate.pk}: {exc.message}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, f"{verb} {done} possible duplicate(s).", messages.SUCCESS)
+
+
+class MembershipEventInline(ReadOnlyInline):
+    model = MembershipEvent
+    show_change_link = False
+    fields = ["occurred_at", "from_status", "to_status", "actor", "actor_user", "reason", "upload"]
+    readonly_fields = fields
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "person_link",
+        "sector",
+        "status",
+        "spell",
+        "covered_from",
+        "window_ends",
+        "void",
+        "last_seen_period_end",
+    ]
+    list_filter = ["status", "sector", "void"]
+    list_select_related = ["sector"]
+    search_fields = ["=id", "=person__id"]
+    ordering = ["-id"]
+    # Status and dates change only through the services, which also write the event.
+    fields = [
+        "person",
+        "sector",
+        "status",
+        "spell",
+        "covered_from",
+        "enrolled_on",
+        "window_ends",
+        "void",
+        "opted_out_on",
+        "ended_on",
+        "last_seen_period_end",
+        "enrolled_by_upload",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    inlines = [MembershipEventInline]
+    actions = ["opt_out_by_phone"]
+
+    @admin.display(description="person", ordering="person_id")
+    def person_link(self, obj: Membership) -> str:
+        return admin_link(Person, obj.person_id)
+
+    def has_opt_out_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("enrolment.change_membership")
+
+    @admin.action(description="Opt out (the member phoned the union)", permissions=["opt_out"])
+    def opt_out_by_phone(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        done = 0
+        for membership in queryset.order_by("pk"):
+            try:
+                membership_opt_out(
+                    membership=membership,
+                    actor=MembershipEvent.Actor.ADMIN,
+                    reason=PHONED_THE_UNION,
+                    user=request.user,
+                )
+            except ApplicationError as exc:
+                self.message_user(request, f"#{membership.pk}: {exc.message}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, f"Opted out {done} membership(s).", messages.SUCCESS)
+
+
+@admin.register(MembershipEvent)
+class MembershipEventAdmin(ReadOnlyAdmin):
+    """Append-only: the database refuses updates and deletes, and so does this page."""
+
+    list_display = [
+        "id",
+        "membership_link",
+        "from_status",
+        "to_status",
+        "occurred_at",
+        "actor",
+        "reason",
+    ]
+    list_filter = ["actor", "to_status"]
+    search_fields = ["=membership__id"]
+    ordering = ["-id"]
+    fields = [
+        "membership",
+        "from_status",
+        "to_status",
+        "occurred_at",
+        "actor",
+        "actor_user",
+        "upload",
+        "reason",
+        "note",
+        "data",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="membership", ordering="membership_id")
+    def membership_link(self, obj: MembershipEvent) -> str:
+        return admin_link(Membership, obj.membership_id)
+
+
+@admin.register(RosterUpload)
+class RosterUploadAdmin(ReadOnlyAdmin):
+    # No file name in the list: payroll staff sometimes name a file after a worker.
+    list_display = [
+        "id",
+        "organisation",
+        "source",
+        "status",
+        "period_start",
+        "period_end",
+        "rows",
+        "error_count",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "source"]
+    list_select_related = ["organisation"]
+    search_fields = ["=id", "=organisation__kvk", "organisation__name"]
+    date_hierarchy = "created_at"
+    # The stored file stays out of the admin: a roster is full of personal data.
+    fields = [
+        "organisation",
+        "source",
+        "uploaded_by",
+        "api_key",
+        "original_filename",
+        "sha256",
+        "size",
+        "status",
+        "period_start",
+        "period_end",
+        "rows",
+        "counts",
+        "changes",
+        "warnings",
+        "error_count",
+        "errors",
+        "duplicate_of",
+        "replaces",
+        "superseded_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(PayrollLine)
+class PayrollLineAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "upload",
+        "row_number",
+        "organisation",
+        "sector",
+        "hirer",
+        "site",
+        "period_start",
+        "period_end",
+        "superseded_by",
+    ]
+    list_filter = ["sector", ("superseded_by", admin.EmptyFieldListFilter)]
+    list_select_related = ["upload", "organisation", "sector", "hirer", "site", "superseded_by"]
+    search_fields = ["=upload__id", "=organisation__kvk"]
+    # Millions of rows: counting them all for the "show all" link is not worth it.
+    show_full_result_count = False
+    fields = [
+        "upload",
+        "row_number",
+        "organisation",
+        "person",
+        "worker_number",
+        "sector",
+        "hirer",
+        "site",
+        "period_start",
+        "period_end",
+        "cao_phase",
+        "hours_worked",
+        "gross_wages",
+        "housing_deduction",
+        "superseded_by",
+    ]
+    readonly_fields = fields

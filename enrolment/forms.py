@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from employers.models import Organisation, User
+from employers.selectors import organisation_by_kvk
+
+# What the roster reader understands; anything else would only be rejected after uploading.
+ROSTER_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_("A CSV or Excel (.xlsx) file exported from your payroll system."),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ROSTER_EXTENSIONS)}),
+    )
+    # Only shown to union staff, who upload on behalf of an organisation.
+    organisation = forms.RegexField(
+        regex=r"^\d{8}$",
+        label=_("Organisation (KvK number)"),
+        help_text=_("The 8-digit KvK number of the agency this roster belongs to."),
+        error_messages={"invalid": _("A KvK number has exactly 8 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.is_union_admin:
+            del self.fields["organisation"]
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if PurePath(file.name).suffix.lower() not in ROSTER_EXTENSIONS:
+            raise forms.ValidationError(
+                _("Upload a .csv or .xlsx file. Save other formats as CSV first."),
+                code="file_type",
+            )
+        return file
+
+    def clean_organisation(self) -> Organisation:
+        organisation = organisation_by_kvk(self.cleaned_data["organisation"])
+        if organisation is None:
+            raise forms.ValidationError(
+                _("No organisation with this KvK number."), code="unknown_organisation"
+            )
+        return organisation
+
+    def upload_organisation(self) -> Organisation:
+        """For whom the roster is: the user's own organisation unless union staff chose one."""
+        if "organisation" in self.fields:
+            return self.cleaned_data["organisation"]
+        return self.user.organisation

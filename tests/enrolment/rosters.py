@@ -6,23 +6,10 @@ import csv
 from pathlib import Path
 from typing import Any
 
-COLUMNS = [
-    "worker_number",
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "email",
-    "phone",
-    "language",
-    "period_start",
-    "period_end",
-    "hirer_kvk",
-    "site_code",
-    "sector",
-    "cao_phase",
-    "hours_worked",
-    "gross_wages",
-]
+from unionroll.synthetic import HEADER
+
+# The columns a typical export has, in the order the synthetic generator writes them.
+COLUMNS = list(HEADER)
 
 PERIOD = {"period_start": "2026-11-02", "period_end": "2026-11-08"}
 

@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from employers.models import ApiKey, Organisation, Site, User
@@ -189,10 +189,12 @@ def _process(upload: RosterUpload, path: Path, progress: ProgressCallback | None
                 upload.refresh_from_db()
                 return upload
             return _validate_and_apply(locked, path, progress)
-    except IntegrityError:
-        # Lost a race with another upload for the same organisation and period, which the
-        # one-applied-roster constraint refused. Nothing of this run was kept.
-        logger.exception("roster upload %s lost a race; marked failed", upload.pk)
+    except Exception as exc:
+        # Nothing of this run was kept (one transaction); the upload must not stay
+        # "processing" for ever. An IntegrityError here is a lost race with another upload for
+        # the same organisation and period. Only the exception's type is logged: database
+        # error texts can quote row values, which are personal data.
+        logger.error("roster upload %s failed: %s", upload.pk, type(exc).__name__)
         RosterUpload.objects.filter(pk=upload.pk).update(
             status=RosterUpload.Status.FAILED, finished_at=timezone.now()
         )

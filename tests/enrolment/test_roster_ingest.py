@@ -490,3 +490,23 @@ def test_only_agencies_upload_rosters(tmp_path, meat):
     assert exc.value.code == "not_an_employer"
     assert Organisation.objects.get(pk=hirer.pk).kind == "hirer"
     assert RosterUpload.objects.count() == 0
+
+
+def test_an_unexpected_failure_marks_the_upload_failed_and_logs_no_personal_data(
+    tmp_path, agency, monkeypatch, caplog
+):
+    from enrolment.services import ingest_sql
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("Key (last_name)=(Wróbel1) is broken")
+
+    monkeypatch.setattr(ingest_sql, "apply", broken)
+
+    with pytest.raises(RuntimeError):
+        _import(tmp_path, agency, [worker(1)])
+
+    upload = RosterUpload.objects.get()
+    assert upload.status == RosterUpload.Status.FAILED
+    assert Person.objects.count() == 0
+    assert "Wróbel" not in caplog.text
+    assert "RuntimeError" in caplog.text

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+pytest_plugins = ["tests.roster_people"]
+
 
 @pytest.fixture(autouse=True)
 def _media_and_cache_in_tmp(settings, tmp_path):

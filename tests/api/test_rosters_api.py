@@ -7,7 +7,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -15,48 +14,12 @@ from employers.services import api_key_create
 from enrolment.models import RosterUpload
 from tests.employers.factories import (
     HirerFactory,
-    OrganisationFactory,
-    SectorFactory,
-    UnionAdminFactory,
     UserFactory,
 )
 from tests.enrolment.factories import RosterUploadFactory
+from tests.roster_people import ROSTER_WITH_ERRORS, VALID_ROSTER, roster_file
 
 pytestmark = pytest.mark.django_db
-
-HEADER = (
-    "worker_number,first_name,last_name,date_of_birth,period_start,period_end,"
-    "hours_worked,gross_wages\n"
-)
-VALID_ROSTER = HEADER + (
-    "004211,Łukasz,Wróbel,1990-05-17,2026-11-02,2026-11-08,38.00,558.98\n"
-    "004212,Ioana,Popescu,1995-02-03,2026-11-02,2026-11-08,40.00,588.40\n"
-)
-# Row 2: a date of birth that is no date; row 3: negative hours.
-ROSTER_WITH_ERRORS = HEADER + (
-    "004211,Łukasz,Wróbel,1990-13-45,2026-11-02,2026-11-08,38.00,558.98\n"
-    "004212,Ioana,Popescu,1995-02-03,2026-11-02,2026-11-08,-4,588.40\n"
-)
-
-
-def roster_file(content: str, name: str = "loonrun-week-45.csv") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content.encode(), content_type="text/csv")
-
-
-@pytest.fixture
-def meat():
-    return SectorFactory(code="meat")
-
-
-@pytest.fixture
-def flexwerk(meat):
-    return OrganisationFactory(name="Flexwerk B.V.", sectors=[meat])
-
-
-@pytest.fixture
-def oost_uitzend(meat):
-    """Another agency: its key and its users must never reach Flexwerk's rosters."""
-    return OrganisationFactory(name="Oost Uitzend B.V.", sectors=[meat])
 
 
 def key_client(organisation) -> APIClient:
@@ -80,24 +43,6 @@ def flexwerk_key(flexwerk):
 @pytest.fixture
 def oost_key(oost_uitzend):
     return key_client(oost_uitzend)
-
-
-@pytest.fixture
-def anna(flexwerk):
-    """Payroll clerk at Flexwerk."""
-    return UserFactory(username="anna", organisation=flexwerk)
-
-
-@pytest.fixture
-def bogdan(oost_uitzend):
-    """Payroll clerk at Oost Uitzend, another agency."""
-    return UserFactory(username="bogdan", organisation=oost_uitzend)
-
-
-@pytest.fixture
-def ula():
-    """Union admin."""
-    return UnionAdminFactory(username="ula")
 
 
 @pytest.fixture

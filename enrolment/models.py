@@ -303,6 +303,12 @@ class RosterUpload(models.Model):
     def __str__(self) -> str:
         return f"Roster upload #{self.pk} ({self.status})"
 
+    @staticmethod
+    def progress_cache_key(upload_id: int) -> str:
+        # Progress lives in the shared cache: the apply runs in one transaction that no other
+        # connection can look into until it commits.
+        return f"roster-progress:{upload_id}"
+
 
 class PayrollLine(models.Model):
     """One row of an applied roster. Superseded lines are kept and marked, never deleted.

@@ -110,4 +110,4 @@ def membership_state_from_events(membership: Membership) -> str | None:
 
 def roster_progress(*, upload_id: int) -> dict[str, Any]:
     """Where a running upload is: {"phase": ..., "rows_done": ...}; empty when not running."""
-    return cache.get(f"roster-progress:{upload_id}") or {}
+    return cache.get(RosterUpload.progress_cache_key(upload_id)) or {}

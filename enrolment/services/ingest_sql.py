@@ -90,18 +90,15 @@ def cross_row_errors(cur: Any, *, limit: int) -> tuple[list[RosterIssue], int]:
     ]
     count = len(found)
 
+    # In BSN mode: one BSN must be one worker number. Every row after the first is reported.
     cur.execute(
         """
-        WITH bad AS (
-            SELECT bsn_hash FROM roster_staging WHERE bsn_hash IS NOT NULL
-            GROUP BY bsn_hash HAVING count(DISTINCT worker_number) > 1
-        )
-        SELECT min(s.row_number) FILTER (WHERE true), array_agg(s.row_number ORDER BY s.row_number)
-        FROM roster_staging s JOIN bad USING (bsn_hash)
-        GROUP BY s.bsn_hash
+        SELECT array_agg(row_number ORDER BY row_number)
+        FROM roster_staging WHERE bsn_hash IS NOT NULL
+        GROUP BY bsn_hash HAVING count(DISTINCT worker_number) > 1
         """
     )
-    for _first, rows in cur.fetchall():
+    for (rows,) in cur.fetchall():
         for row in rows[1:]:
             count += 1
             if len(issues) < limit:

@@ -45,27 +45,41 @@ PROGRESS_EVERY = 20_000
 PROGRESS_TTL = 60 * 60
 
 
-def _progress_key(upload_id: int) -> str:
-    return f"roster-progress:{upload_id}"
-
-
-def _sha256_of(fileobj: Any) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
-        digest.update(chunk)
-        size += len(chunk)
-    fileobj.seek(0)
-    return digest.hexdigest(), size
-
-
-def _check_can_upload(organisation: Organisation) -> None:
+def _new_upload(
+    *,
+    organisation: Organisation,
+    fileobj: Any,
+    filename: str,
+    source: str,
+    user: User | None,
+    api_key: ApiKey | None = None,
+) -> RosterUpload:
+    """An unsaved upload for this file, with its hash and size; the file is left at its start."""
     if organisation.kind != Organisation.Kind.AGENCY:
         raise ApplicationError(
             "not_an_employer",
             "Only agencies and employers upload payroll rosters.",
             {"organisation": organisation.kvk},
         )
+    fileobj.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    fileobj.seek(0)
+    if size == 0:
+        raise ApplicationError("empty_file", "The file is empty.")
+    return RosterUpload(
+        organisation=organisation,
+        source=source,
+        uploaded_by=user,
+        api_key=api_key,
+        original_filename=Path(filename).name[:255],
+        storage_key=uuid.uuid4().hex,
+        sha256=digest.hexdigest(),
+        size=size,
+    )
 
 
 def roster_submit(
@@ -78,28 +92,21 @@ def roster_submit(
     api_key: ApiKey | None = None,
 ) -> RosterUpload:
     """Store the file, record a ``received`` upload and queue its processing on commit."""
-    _check_can_upload(organisation)
-    file.seek(0)
-    sha256, size = _sha256_of(file)
-    if size == 0:
-        raise ApplicationError("empty_file", "The file is empty.")
+    upload = _new_upload(
+        organisation=organisation,
+        fileobj=file,
+        filename=filename,
+        source=source,
+        user=user,
+        api_key=api_key,
+    )
     with transaction.atomic():
-        upload = RosterUpload(
-            organisation=organisation,
-            source=source,
-            uploaded_by=user,
-            api_key=api_key,
-            original_filename=Path(filename).name[:255],
-            storage_key=uuid.uuid4().hex,
-            sha256=sha256,
-            size=size,
-        )
         upload.file.save(upload.storage_key, file, save=False)
         upload.save()
         from enrolment import tasks
 
         transaction.on_commit(lambda: tasks.roster_process_task.delay(upload.pk))
-    logger.info("roster upload %s received (%s bytes, source %s)", upload.pk, size, source)
+    logger.info("roster upload %s received (%s bytes, source %s)", upload.pk, upload.size, source)
     return upload
 
 
@@ -112,21 +119,12 @@ def roster_import_path(
     progress: ProgressCallback | None = None,
 ) -> RosterUpload:
     """Submit and process a file synchronously (command line, demo, benchmarks)."""
-    _check_can_upload(organisation)
     path = Path(path)
     with path.open("rb") as fh:
-        sha256, size = _sha256_of(fh)
-        if size == 0:
-            raise ApplicationError("empty_file", "The file is empty.")
-        upload = RosterUpload.objects.create(
-            organisation=organisation,
-            source=source,
-            uploaded_by=user,
-            original_filename=path.name[:255],
-            storage_key=uuid.uuid4().hex,
-            sha256=sha256,
-            size=size,
+        upload = _new_upload(
+            organisation=organisation, fileobj=fh, filename=path.name, source=source, user=user
         )
+    upload.save()
     # The command line reads the file where it is; storing a copy of a large file only to read
     # it back would double the I/O.
     return _process(upload, path, progress)
@@ -157,7 +155,11 @@ class _Rejected(Exception):
 
 
 def _report(upload_id: int, phase: str, rows: int, progress: ProgressCallback | None) -> None:
-    cache.set(_progress_key(upload_id), {"phase": phase, "rows_done": rows}, PROGRESS_TTL)
+    cache.set(
+        RosterUpload.progress_cache_key(upload_id),
+        {"phase": phase, "rows_done": rows},
+        PROGRESS_TTL,
+    )
     if progress:
         progress(phase, rows)
 
@@ -200,7 +202,7 @@ def _process(upload: RosterUpload, path: Path, progress: ProgressCallback | None
         )
         raise
     finally:
-        cache.delete(_progress_key(upload.pk))
+        cache.delete(RosterUpload.progress_cache_key(upload.pk))
 
 
 def _current_with_same_content(upload: RosterUpload) -> RosterUpload | None:
@@ -290,7 +292,6 @@ def _validate_and_apply(
         logger.info("roster upload %s rejected with %s errors", upload.pk, upload.error_count)
         return upload
 
-    upload.refresh_from_db()
     upload.status = RosterUpload.Status.APPLIED
     upload.counts = counts
     upload.changes = changes
@@ -386,6 +387,5 @@ def _stage_and_apply(
             replaces_id=current.pk if current else None,
             today=timezone.localdate(),
         )
-        if current is not None:
-            RosterUpload.objects.filter(pk=upload.pk).update(replaces=current)
+        upload.replaces = current
         return counts, changes

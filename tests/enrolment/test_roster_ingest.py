@@ -510,3 +510,18 @@ def test_an_unexpected_failure_marks_the_upload_failed_and_logs_no_personal_data
     assert Person.objects.count() == 0
     assert "Wróbel" not in caplog.text
     assert "RuntimeError" in caplog.text
+
+
+def test_one_bsn_for_two_worker_numbers_is_rejected_in_bsn_mode(tmp_path, agency, settings):
+    settings.UNIONROLL_BSN_MATCHING = True
+    settings.UNIONROLL_BSN_SECRET = "test-secret"
+    columns = [*list(worker(0).keys()), "bsn"]
+    rows = [worker(1, bsn="111222333"), worker(2, bsn="111222333")]
+
+    upload = _import(tmp_path, agency, rows, columns=columns)
+
+    assert upload.status == RosterUpload.Status.REJECTED
+    assert [(e["row"], e["column"], e["code"], e["value"]) for e in upload.errors] == [
+        (3, "bsn", "bsn_conflict", "*********")
+    ]
+    assert Person.objects.count() == 0

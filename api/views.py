@@ -8,10 +8,9 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -29,10 +28,13 @@ from api.serializers import (
     RosterUploadSerializer,
 )
 from api.throttling import RosterUploadThrottle
-from employers.models import ApiKey, Organisation, User
-from employers.selectors import organisation_by_kvk
+from employers.models import ApiKey, User
 from enrolment.models import RosterUpload
-from enrolment.selectors import roster_upload_summary, roster_uploads_visible_to
+from enrolment.selectors import (
+    roster_organisation_for,
+    roster_upload_summary,
+    roster_uploads_visible_to,
+)
 from enrolment.services import roster_submit
 from enrolment.views import roster_errors_csv_response
 
@@ -91,27 +93,6 @@ def _list_item(request: Request, upload: RosterUpload) -> dict[str, Any]:
     }
 
 
-def _organisation_for_upload(caller: Any, kvk: str | None) -> Organisation:
-    """Agencies upload for themselves only; union staff say for whom."""
-    if caller.is_union_admin:
-        if not kvk:
-            raise exceptions.ValidationError(
-                {"organisation": [_("Union staff must give the organisation's KvK number.")]}
-            )
-        organisation = organisation_by_kvk(kvk)
-        if organisation is None:
-            raise exceptions.ValidationError(
-                {"organisation": [_("No organisation with this KvK number.")]}
-            )
-        return organisation
-    organisation = caller.organisation
-    if kvk and kvk != organisation.kvk:
-        raise exceptions.PermissionDenied(
-            _("You can only upload rosters for your own organisation.")
-        )
-    return organisation
-
-
 class RosterListCreateView(GenericAPIView):
     permission_classes = [IsAuthenticated, IsOrganisationMemberOrUnionAdmin]
     throttle_classes = [RosterUploadThrottle]
@@ -154,8 +135,8 @@ class RosterListCreateView(GenericAPIView):
     def post(self, request: Request) -> Response:
         serializer = RosterUploadCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        organisation = _organisation_for_upload(
-            request.user, serializer.validated_data.get("organisation")
+        organisation = roster_organisation_for(
+            user=request.user, kvk=serializer.validated_data.get("organisation")
         )
         file = serializer.validated_data["file"]
         upload = roster_submit(

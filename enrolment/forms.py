@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import Organisation, User
-from employers.selectors import organisation_by_kvk
+from enrolment.selectors import roster_organisation_for
+from unionroll.exceptions import ApplicationError
 
 # What the roster reader understands; anything else would only be rejected after uploading.
 ROSTER_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
@@ -43,15 +44,13 @@ class RosterUploadForm(forms.Form):
         return file
 
     def clean_organisation(self) -> Organisation:
-        organisation = organisation_by_kvk(self.cleaned_data["organisation"])
-        if organisation is None:
-            raise forms.ValidationError(
-                _("No organisation with this KvK number."), code="unknown_organisation"
-            )
-        return organisation
+        try:
+            return roster_organisation_for(user=self.user, kvk=self.cleaned_data["organisation"])
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
 
     def upload_organisation(self) -> Organisation:
         """For whom the roster is: the user's own organisation unless union staff chose one."""
         if "organisation" in self.fields:
             return self.cleaned_data["organisation"]
-        return self.user.organisation
+        return roster_organisation_for(user=self.user, kvk=None)

@@ -7,8 +7,10 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from employers.models import User
+from employers.models import Organisation, User
+from employers.selectors import organisation_by_kvk
 from enrolment.models import Membership, RosterUpload, WorkerNumber
+from unionroll.exceptions import ApplicationError
 
 
 def roster_uploads_visible_to(*, user: User) -> QuerySet[RosterUpload]:
@@ -111,3 +113,28 @@ def membership_state_from_events(membership: Membership) -> str | None:
 def roster_progress(*, upload_id: int) -> dict[str, Any]:
     """Where a running upload is: {"phase": ..., "rows_done": ...}; empty when not running."""
     return cache.get(RosterUpload.progress_cache_key(upload_id)) or {}
+
+
+def roster_organisation_for(*, user: Any, kvk: str | None) -> Organisation:
+    """For whom a roster is: an agency's staff and keys upload for their own organisation only;
+    union staff say for whom by KvK number. ``user`` is a User or an API-key principal."""
+    if user.is_union_admin:
+        if not kvk:
+            raise ApplicationError(
+                "organisation_required",
+                "Union staff must give the organisation's KvK number.",
+                {"organisation": ["Union staff must give the organisation's KvK number."]},
+            )
+        organisation = organisation_by_kvk(kvk)
+        if organisation is None:
+            raise ApplicationError(
+                "unknown_organisation",
+                "No organisation with this KvK number.",
+                {"organisation": ["No organisation with this KvK number."]},
+            )
+        return organisation
+    if kvk and kvk != user.organisation.kvk:
+        raise ApplicationError(
+            "permission_denied", "You can only upload rosters for your own organisation."
+        )
+    return user.organisation

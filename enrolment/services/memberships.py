@@ -146,9 +146,8 @@ def memberships_advance(*, today: dt.date | None = None) -> dict[str, int]:
         "opt_ins_activated": ("status = 'opted_in'", "active", "opt_in_confirmed"),
         "lapsed": (
             """status IN ('enrolled', 'active', 'opted_in')
-               AND last_seen_period_end + make_interval(weeks => coalesce(
-                   (SELECT lapse_weeks FROM enrolment_enrolmentpolicy pol
-                    WHERE pol.sector_id = m.sector_id), 13)) < %(today)s""",
+               AND last_seen_period_end
+                   + make_interval(weeks => coalesce(pol.lapse_weeks, 13)) < %(today)s""",
             "lapsed",
             "no_recent_payroll",
         ),
@@ -159,9 +158,10 @@ def memberships_advance(*, today: dt.date | None = None) -> dict[str, int]:
             cur.execute(
                 f"""
                 WITH changed AS (
-                    SELECT id, status FROM enrolment_membership m
+                    SELECT m.id, m.status FROM enrolment_membership m
+                    LEFT JOIN enrolment_enrolmentpolicy pol ON pol.sector_id = m.sector_id
                     WHERE {condition}
-                    FOR UPDATE
+                    FOR UPDATE OF m
                 ), upd AS (
                     UPDATE enrolment_membership m SET status = %(to)s, updated_at = now()
                     FROM changed c WHERE m.id = c.id

@@ -200,7 +200,19 @@ def measured_import(path: Path, size: int, step: str) -> Result:
         # A generated roster should never be rejected: show why, it is a bug somewhere.
         print(f"  rejected with {report['error_count']} errors, first: {report['errors']}")
     rows = report["rows"] if report["status"] == "applied" else 0
-    return Result(size, step, report["status"], report["seconds"], rows, peak_mb)
+    results = [Result(size, step, report["status"], report["seconds"], rows, peak_mb)]
+    if report.get("notices"):
+        results.append(
+            Result(
+                size,
+                "  then: welcome notices (task after commit)",
+                f"{report['notices']:,} due",
+                report["notices_seconds"],
+                report["notices"],
+                None,
+            )
+        )
+    return results
 
 
 def child_import(path: Path) -> None:
@@ -235,6 +247,13 @@ def child_import(path: Path) -> None:
         )
     connection.close()
 
+    # In production the welcome-notice task runs in a worker once the import has committed; the
+    # upload is applied (and shown so) before it starts. Time the two apart: tasks are sent to
+    # the in-memory broker during the import, and the notice task is then run here on its own.
+    from notifications.services import welcome_notices_record
+    from unionroll.celery import app
+
+    app.conf.task_always_eager = False
     started = time.perf_counter()
     upload = roster_import_path(organisation=agency, path=path, source="cli")
     seconds = time.perf_counter() - started
@@ -245,6 +264,10 @@ def child_import(path: Path) -> None:
         "error_count": upload.error_count,
         "errors": upload.errors[:5],
     }
+    if upload.status == "applied":
+        started = time.perf_counter()
+        report["notices"] = welcome_notices_record(upload_id=upload.pk)
+        report["notices_seconds"] = time.perf_counter() - started
     print(json.dumps(report, default=str), flush=True)
 
 
@@ -334,13 +357,15 @@ def main(argv: list[str] | None = None) -> int:
             ("same file again", original),
             ("same rows, CRLF line ends", crlf),
         ):
-            result = measured_import(path, size, step)
-            results.append(result)
+            result, *after = measured_import(path, size, step)
+            results.extend([result, *after])
             print(
                 f"  {step}: {result.status} in {result.seconds:.2f} s, "
                 f"peak {result.peak_mb:.0f} MB",
                 flush=True,
             )
+            for extra in after:
+                print(f"  {extra.step.strip()}: {extra.seconds:.2f} s", flush=True)
     print_table(results)
     print(
         "\nGoals (2 cores): 50,000 rows < 3 s; 1,000,000 new < 30 s and < 400 MB peak; "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from enrolment.models import (
     PossibleDuplicate,
     WorkerNumber,
 )
+from enrolment.services import ingest_sql
 from unionroll.exceptions import ApplicationError
 
 S = Membership.Status
@@ -50,6 +51,9 @@ def possible_duplicate_confirm(*, duplicate: PossibleDuplicate, user: User) -> P
     person who said no must not become a member through an administrative merge.
     """
     with transaction.atomic():
+        # One at a time with roster imports: both create memberships from what they read.
+        with connection.cursor() as cur:
+            cur.execute(ingest_sql.LOCK_PERSONS)
         d = _open_locked(duplicate)
         # Lock both persons in primary-key order, as every merge does, so two merges can't
         # deadlock.

@@ -364,7 +364,7 @@ def _stage_and_apply(
         _report(upload.pk, "applying", reader.rows_seen, progress)
         # Imports queue here, one at a time; autovacuum skips the locked table so it cannot
         # ANALYZE it half-way through (see ingest_sql).
-        cur.execute("LOCK TABLE enrolment_person IN SHARE UPDATE EXCLUSIVE MODE")
+        cur.execute(ingest_sql.LOCK_PERSONS)
         period_start, period_end = reader.period
         current = (
             RosterUpload.objects.filter(

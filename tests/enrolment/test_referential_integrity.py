@@ -59,6 +59,7 @@ def test_the_unchecked_references_are_the_ingest_tables_only():
     tables = {model._meta.db_table for model, _ in _unchecked_foreign_keys()}
 
     assert tables == {
+        "enrolment_person",
         "enrolment_payrollline",
         "enrolment_workernumber",
         "enrolment_membership",

@@ -221,6 +221,10 @@ if UNIONROLL_BSN_MATCHING and not UNIONROLL_BSN_SECRET:
 
 # Errors kept per rejected roster; the count of all errors is always exact.
 UNIONROLL_MAX_REPORTED_ERRORS = int(os.environ.get("UNIONROLL_MAX_REPORTED_ERRORS", "10000"))
+# Processes that read a large CSV roster side by side (1 = read in the importing process only).
+UNIONROLL_ROSTER_READ_WORKERS = int(
+    os.environ.get("UNIONROLL_ROSTER_READ_WORKERS", str(min(2, os.cpu_count() or 1)))
+)
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -11,11 +11,19 @@ keep the two in step.
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
+import io
 import math
-from collections.abc import Callable, Iterator
+import os
+import pickle
+import signal
+import struct
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +51,7 @@ from enrolment.roster.phones import normalise_phone
 from enrolment.roster.sources import (
     READ_ERRORS,
     Record,
+    Source,
     UnreadableFile,
     open_source,
     read_error_message,
@@ -117,6 +126,55 @@ for _column in COLUMNS:
     _HEADER_ALIASES[header_key(_column.dutch)] = _column.field
 
 
+# --- staging text and worker messages ---------------------------------------------------------
+
+# Below this size a roster is read in one process: forking costs more than it saves.
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+
+# The staging columns that are NOT NULL text: an empty value in them is the empty string.
+STAGING_NOT_NULL_TEXT = (
+    "worker_number",
+    "first_name",
+    "last_name",
+    "first_name_key",
+    "last_name_key",
+    "cao_phase",
+)
+
+
+def staging_csv(rows: Sequence[ParsedRow]) -> bytes:
+    """Rows as CSV for ``COPY roster_staging FROM STDIN (FORMAT csv, FORCE_NOT_NULL …)``.
+
+    The csv module quotes what needs quoting (separators, quotes, line breaks in a name) and
+    writes None as an unquoted empty value, which COPY reads as NULL; dates, numbers and
+    Decimals are written by ``str``, which PostgreSQL reads back exactly.
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode()
+
+
+_LENGTH = struct.Struct("!Q")
+
+
+def _send(out: Any, message: tuple[str, bytes, Any]) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(_LENGTH.pack(len(data)))
+    out.write(data)
+    out.flush()
+
+
+def _receive(pipe: Any) -> tuple[str, bytes, Any]:
+    head = pipe.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        raise RuntimeError("A roster reading process stopped unexpectedly.")
+    (size,) = _LENGTH.unpack(head)
+    data = pipe.read(size)
+    if len(data) < size:
+        raise RuntimeError("A roster reading process stopped unexpectedly.")
+    return pickle.loads(data)  # noqa: S301 (our own forked child, over our own pipe)
+
+
 class RosterReader:
     """Parse and validate one roster file. Read ``rows()`` to the end, then the issues."""
 
@@ -146,6 +204,9 @@ class RosterReader:
         # code -> [count, first row numbers, column]
         self._row_warnings: dict[str, list[Any]] = {}
         self._started = False
+        self._read_failed = False
+        self._records_read = 0  # data records (not the header), blank ones included
+        self._last_row = 0  # the row number of the last record read
         # Set from the header by _read_header.
         self._missing: set[str] = set()
         self._names: dict[str, str] = {}
@@ -185,48 +246,231 @@ class RosterReader:
     # --- reading ---------------------------------------------------------------------------------
 
     def rows(self) -> Iterator[ParsedRow]:
+        """Every valid row, in file order; the issues collect on the reader as it goes."""
+        self._start()
+        source = self._open()
+        if source is None:
+            return
+        try:
+            yield from self._convert(self._data_records(source), self._converter())
+        finally:
+            source.close()
+        self._check_not_empty()
+
+    def copy_batches(self, *, batch_rows: int, workers: int = 1) -> Iterator[bytes]:
+        """The valid rows as ``COPY … (FORMAT csv)`` text, a batch of records at a time.
+
+        With ``workers`` > 1 and a large CSV file, batches after the first are converted in
+        forked processes, each reading the file itself and converting every ``workers``-th
+        batch, so two cores share a million rows' work; the batches, issues and counts come
+        back in file order and the outcome is the same as reading in one process. The first
+        batch is always read here: it fixes the file's period, against which every later row
+        is checked.
+        """
+        self._start()
+        source = self._open()
+        if source is None:
+            return
+        records = self._data_records(source)
+        convert = self._converter()
+        parallel = (
+            workers > 1
+            and not source.typed
+            and self._path.stat().st_size >= PARALLEL_MIN_BYTES
+            and hasattr(os, "fork")
+        )
+        try:
+            while True:
+                before = self._records_read
+                rows = list(self._convert(islice(records, batch_rows), convert))
+                if rows:
+                    yield staging_csv(rows)
+                if self._read_failed or self._records_read - before < batch_rows:
+                    break
+                if parallel and self.period is not None:
+                    source.close()
+                    yield from self._parallel_batches(convert, batch_rows, workers)
+                    break
+        finally:
+            source.close()
+        self._check_not_empty()
+
+    def _start(self) -> None:
         if self._started:
             raise RuntimeError("A roster can be read once; make a new reader to read it again.")
         self._started = True
+
+    def _open(self) -> Source | None:
+        """Open the file and read its header; None (with the reason recorded) when there are
+        no rows to read."""
         try:
             source = open_source(self._path)
         except UnreadableFile as exc:
             self._error("unreadable_file", exc.message)
-            return
-        last_row = 0
+            return None
+        ok = False
         try:
             records = source.records
             first = next(records, None)
             if first is None:
                 self._error("empty_file", "The file is empty.")
-                return
-            last_row, header = first
+                return None
+            self._last_row, header = first
             # Nothing but blank lines is an empty file; blank lines before the data mean the
             # column names are not in row 1, which the header check below reports.
             if _blank(header) and all(_blank(values) for _, values in records):
                 self._error("empty_file", "The file is empty.")
-                return
-            if not self._read_header([_cell_text(v) for v in header]):
-                return
-            if source.typed:
-                records = self._typed_records(records, source.epoch)
-            convert = self._converter()
+                return None
+            ok = self._read_header([_cell_text(v) for v in header])
+            return source if ok else None
+        except READ_ERRORS as exc:
+            self._read_error(exc)
+            return None
+        finally:
+            if not ok:
+                source.close()
+
+    def _data_records(self, source: Source) -> Iterator[Record]:
+        if source.typed:
+            return self._typed_records(source.records, source.epoch)
+        return source.records
+
+    def _convert(
+        self, records: Iterator[Record], convert: Callable[[int, list[Any]], ParsedRow | None]
+    ) -> Iterator[ParsedRow]:
+        last_row = self._last_row
+        try:
             for last_row, values in records:
+                self._records_read += 1
                 parsed = convert(last_row, values)
                 if parsed is not None:
                     yield parsed
         except READ_ERRORS as exc:
-            # No row number: text is decoded in blocks, so the row that broke is not known
-            # exactly; the message says where reading stopped.
-            self._error(
-                "unreadable_file",
-                f"{read_error_message(exc)} Reading stopped after row {last_row}.",
-            )
-            return
+            self._last_row = last_row
+            self._read_error(exc)
+        self._last_row = last_row
+
+    def _read_error(self, exc: Exception) -> None:
+        # No exact row number: text is decoded in blocks, so the row that broke is not known;
+        # the message says where reading stopped.
+        self._read_failed = True
+        self._error(
+            "unreadable_file",
+            f"{read_error_message(exc)} Reading stopped after row {self._last_row}.",
+        )
+
+    def _check_not_empty(self) -> None:
+        if self.rows_seen == 0 and not self._read_failed:
+            self._error("empty_file", "The file has a header row but no workers under it.", row=2)
+
+    # --- reading in several processes ------------------------------------------------------------
+
+    def _parallel_batches(
+        self,
+        convert: Callable[[int, list[Any]], ParsedRow | None],
+        batch_rows: int,
+        workers: int,
+    ) -> Iterator[bytes]:
+        skip = self._records_read
+        children: list[tuple[int, Any]] = []
+        try:
+            for index in range(workers):
+                read_end, write_end = os.pipe()
+                pid = os.fork()
+                if pid == 0:  # the worker: never returns into the caller's frames
+                    code = 1
+                    try:
+                        os.close(read_end)
+                        with os.fdopen(write_end, "wb") as out:
+                            self._work(out, convert, skip, batch_rows, index, workers)
+                        code = 0
+                    finally:
+                        # No atexit handlers, no finalizers: the parent's database connection
+                        # and files are shared and stay the parent's.
+                        os._exit(code)
+                os.close(write_end)
+                children.append((pid, os.fdopen(read_end, "rb")))
+            batch = 0
+            while True:
+                _, pipe = children[batch % workers]
+                kind, payload, meta = _receive(pipe)
+                if kind == "end":
+                    return
+                self._merge(meta)
+                if payload:
+                    yield payload
+                if meta["read_failed"]:
+                    return
+                batch += 1
+        finally:
+            for pid, pipe in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                pipe.close()
+
+    def _work(
+        self,
+        out: Any,
+        convert: Callable[[int, list[Any]], ParsedRow | None],
+        skip: int,
+        batch_rows: int,
+        index: int,
+        workers: int,
+    ) -> None:
+        source = open_source(self._path)
+        records = source.records
+        try:
+            next(records)  # the header, read by the parent
+            if self._skip(records, skip) < skip:
+                _send(out, ("end", b"", None))
+                return
+            batch = 0
+            while True:
+                if batch % workers != index:
+                    if self._skip(records, batch_rows) < batch_rows:
+                        break
+                    batch += 1
+                    continue
+                self.errors, self.error_count, self.rows_seen = [], 0, 0
+                self._row_warnings = {}
+                before = self._records_read
+                rows = list(self._convert(islice(records, batch_rows), convert))
+                meta = {
+                    "rows_seen": self.rows_seen,
+                    "errors": self.errors,
+                    "error_count": self.error_count,
+                    "warnings": self._row_warnings,
+                    "read_failed": self._read_failed,
+                }
+                _send(out, ("batch", staging_csv(rows) if rows else b"", meta))
+                if self._read_failed or self._records_read - before < batch_rows:
+                    break
+                batch += 1
+        except READ_ERRORS:
+            pass  # met while skipping: the worker that owns that batch reports it
         finally:
             source.close()
-        if self.rows_seen == 0:
-            self._error("empty_file", "The file has a header row but no workers under it.", row=2)
+        _send(out, ("end", b"", None))
+
+    def _skip(self, records: Iterator[Record], count: int) -> int:
+        """Pass over up to ``count`` records (another process converts them); how many there
+        were."""
+        done = 0
+        for self._last_row, _ in islice(records, count):
+            done += 1
+        return done
+
+    def _merge(self, meta: dict[str, Any]) -> None:
+        self.rows_seen += meta["rows_seen"]
+        self.error_count += meta["error_count"]
+        self.errors.extend(meta["errors"][: max(0, self._max_errors - len(self.errors))])
+        for code, (count, rows, column) in meta["warnings"].items():
+            entry = self._row_warnings.setdefault(code, [0, [], column])
+            entry[0] += count
+            entry[1].extend(rows[: max(0, WARNING_ROWS_LISTED - len(entry[1]))])
+        if meta["read_failed"]:
+            self._read_failed = True
 
     # --- header ----------------------------------------------------------------------------------
 

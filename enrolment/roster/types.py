@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +33,9 @@ class RosterIssue:
         }
 
 
-@dataclass(slots=True)
-class ParsedRow:
-    """A valid roster row, converted. Column order matches the staging table."""
+class ParsedRow(NamedTuple):
+    """A valid roster row, converted. Column order matches the staging table, so a row is
+    written to the staging ``COPY`` as it is."""
 
     row_number: int
     worker_number: str

@@ -316,37 +316,13 @@ def _stage_and_apply(
         cur = cursor.cursor  # the psycopg cursor, for COPY
         cur.execute(ingest_sql.DROP_TEMP_TABLES)
         cur.execute(ingest_sql.CREATE_STAGING)
-        rows_done = 0
         _report(upload.pk, "validating", 0, progress)
         with cur.copy(ingest_sql.COPY_STAGING) as copy:
-            for row in reader.rows():
-                copy.write_row(
-                    (
-                        row.row_number,
-                        row.worker_number,
-                        row.first_name,
-                        row.last_name,
-                        row.first_name_key,
-                        row.last_name_key,
-                        row.date_of_birth,
-                        row.email,
-                        row.phone,
-                        row.language,
-                        row.period_start,
-                        row.period_end,
-                        row.hirer_id,
-                        row.site_id,
-                        row.sector_id,
-                        row.cao_phase,
-                        row.hours_worked,
-                        row.gross_wages,
-                        row.housing_deduction,
-                        row.bsn_hash,
-                    )
-                )
-                rows_done += 1
-                if rows_done % PROGRESS_EVERY == 0:
-                    _report(upload.pk, "validating", rows_done, progress)
+            for batch in reader.copy_batches(
+                batch_rows=PROGRESS_EVERY, workers=settings.UNIONROLL_ROSTER_READ_WORKERS
+            ):
+                copy.write(batch)
+                _report(upload.pk, "validating", reader.rows_seen, progress)
         _report(upload.pk, "validating", reader.rows_seen, progress)
 
         errors = list(reader.errors)

@@ -239,6 +239,8 @@ class MembershipEvent(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # Not indexed: nothing looks events up by upload (an upload's enrolments are found through
+    # Membership.enrolled_by_upload), and every enrolment would pay for the index.
     upload = models.ForeignKey(
         "RosterUpload",
         on_delete=models.PROTECT,
@@ -246,6 +248,7 @@ class MembershipEvent(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     reason = models.CharField(max_length=40)
     note = models.TextField(blank=True, default="")

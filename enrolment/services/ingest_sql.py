@@ -156,43 +156,45 @@ def apply(
     cur.execute("SET LOCAL default_statistics_target = 10")
     cur.execute("ANALYZE roster_staging")
 
-    # One row per worker number (a worker may have a row per hirer or site). The rows of one
-    # worker agree on these values (the cross-row check saw to the keys); which one wins only
-    # matters when they differ, and a byte-wise pick is as good as a locale-aware one, and
-    # cheaper.
+    # One row per worker number (a worker may have a row per hirer or site), matched on the
+    # way by this organisation's worker number; everyone else draws a new person id at once
+    # (a few drawn ids go unused when a later step finds the person by BSN or contact
+    # details; ids are only names). The rows of one worker agree on these values (the
+    # cross-row check saw to the keys); which one wins only matters when they differ, and a
+    # byte-wise pick is as good as a locale-aware one, and cheaper.
     cur.execute(
         """
         CREATE TEMP TABLE roster_workers ON COMMIT DROP AS
-        SELECT worker_number,
-               min(first_name COLLATE "C") AS first_name,
-               min(last_name COLLATE "C") AS last_name,
-               min(first_name_key) AS first_name_key, min(last_name_key) AS last_name_key,
-               min(date_of_birth) AS date_of_birth,
-               max(email COLLATE "C") AS email, max(phone COLLATE "C") AS phone,
-               max(language COLLATE "C") AS language, max(bsn_hash COLLATE "C") AS bsn_hash,
-               NULL::bigint AS person_id, NULL::text AS matched_by
-        FROM roster_staging GROUP BY worker_number
-        """
+        SELECT g.*, coalesce(n.person_id, nextval('enrolment_person_id_seq'::regclass))
+                    AS person_id,
+               CASE WHEN n.person_id IS NULL THEN 'new' ELSE 'worker_number' END AS matched_by
+        FROM (
+            SELECT worker_number,
+                   min(first_name COLLATE "C") AS first_name,
+                   min(last_name COLLATE "C") AS last_name,
+                   min(first_name_key) AS first_name_key, min(last_name_key) AS last_name_key,
+                   min(date_of_birth) AS date_of_birth,
+                   max(email COLLATE "C") AS email, max(phone COLLATE "C") AS phone,
+                   max(language COLLATE "C") AS language, max(bsn_hash COLLATE "C") AS bsn_hash
+            FROM roster_staging GROUP BY worker_number
+        ) g
+        LEFT JOIN enrolment_workernumber n
+          ON n.organisation_id = %(org)s AND n.worker_number = g.worker_number
+        """,
+        p,
     )
     cur.execute("ANALYZE roster_workers")
 
-    # 1. BSN (only ever filled in BSN mode), 2. this organisation's worker number,
-    # 3. same name and date of birth with the same e-mail or phone.
+    # In order of strength: 1. the BSN (only ever filled in BSN mode), over everything;
+    # 2. this organisation's worker number (above); 3. the same name and date of birth with
+    # the same e-mail or phone.
     cur.execute(
         """
         UPDATE roster_workers w SET person_id = p.id, matched_by = 'bsn'
         FROM enrolment_person p
         WHERE w.bsn_hash IS NOT NULL AND p.bsn_hash = w.bsn_hash AND p.merged_into_id IS NULL
+          AND w.person_id IS DISTINCT FROM p.id
         """
-    )
-    cur.execute(
-        """
-        UPDATE roster_workers w SET person_id = n.person_id, matched_by = 'worker_number'
-        FROM enrolment_workernumber n
-        WHERE w.person_id IS NULL AND n.organisation_id = %(org)s
-          AND n.worker_number = w.worker_number
-        """,
-        p,
     )
     cur.execute(
         """
@@ -204,7 +206,7 @@ def apply(
               ON pe.last_name_key = w2.last_name_key
              AND pe.first_name_key = w2.first_name_key
              AND pe.date_of_birth = w2.date_of_birth
-            WHERE w2.person_id IS NULL AND pe.merged_into_id IS NULL
+            WHERE w2.matched_by = 'new' AND pe.merged_into_id IS NULL
               AND ((w2.email IS NOT NULL AND pe.email = w2.email)
                    OR (w2.phone IS NOT NULL AND pe.phone = w2.phone))
             GROUP BY w2.worker_number
@@ -212,19 +214,6 @@ def apply(
         WHERE w.worker_number = m.worker_number
         """
     )
-    # Everyone else is new. Ids are drawn first so persons and their lines can be joined
-    # without a round trip per person.
-    cur.execute(
-        """
-        UPDATE roster_workers
-        SET person_id = nextval('enrolment_person_id_seq'::regclass),
-            matched_by = 'new'
-        WHERE person_id IS NULL
-        """
-    )
-    # The matching above changed what the planner knows of this table: without fresh counts it
-    # looks up the "new" rows one index probe at a time (seconds at a million rows).
-    cur.execute("ANALYZE roster_workers")
     cur.execute(
         """
         INSERT INTO enrolment_person (

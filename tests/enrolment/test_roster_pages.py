@@ -114,6 +114,30 @@ def test_agency_user_uploads_a_valid_file_and_sees_it_applied(
     assert "2 Nov \u2013 8 Nov 2026" in listing
 
 
+def test_an_unexpected_failure_shows_failed_on_the_upload_page_not_an_error_page(
+    client, anna, flexwerk, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    from enrolment.services import ingest_sql
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(ingest_sql, "apply", broken)
+
+    response = upload_via_page(
+        logged_in(client, anna), VALID_ROSTER, django_capture_on_commit_callbacks
+    )
+
+    upload = RosterUpload.objects.get()
+    assert response.status_code == 302
+    assert upload.status == RosterUpload.Status.FAILED
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "Failed" in text_of(page)
+
+
 def test_file_with_errors_shows_every_error_and_the_csv_report_contains_them(
     client, anna, django_capture_on_commit_callbacks
 ):

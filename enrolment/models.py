@@ -410,7 +410,16 @@ class PayrollLine(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["person", "period_start"], name="line_person_period")]
+        indexes = [
+            models.Index(fields=["person", "period_start"], name="line_person_period"),
+            # Levy assessment reads one pay period's current lines. A roster's lines share one
+            # period, so each insert lands at the same end of the index: cheap.
+            models.Index(
+                fields=["period_start", "period_end"],
+                condition=Q(superseded_by__isnull=True),
+                name="line_current_period",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Payroll line #{self.pk}"

@@ -65,6 +65,7 @@ def test_the_unchecked_references_are_the_ingest_tables_only():
         "enrolment_membership",
         "enrolment_membershipevent",
         "notifications_notice",
+        "levies_levycharge",
     }
 
 

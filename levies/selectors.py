@@ -1,0 +1,130 @@
+"""Reads of the levies app. Balances are sums over the ledger, never stored numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Q, Sum
+
+from employers.models import Organisation
+from levies.models import (
+    Account,
+    LedgerPosting,
+    LevyAssessmentRun,
+    LevyCharge,
+    LevyScheme,
+    LevySchemeVersion,
+)
+
+ZERO = Decimal("0.00")
+
+
+def ledger_balance_total() -> Decimal:
+    """The sum of all postings: zero at all times."""
+    total = LedgerPosting.objects.aggregate(total=Sum("amount"))["total"]
+    return total if total is not None else ZERO
+
+
+def account_balance(*, account: str, organisation: Organisation | None = None) -> Decimal:
+    postings = LedgerPosting.objects.filter(account=account)
+    if organisation is not None:
+        postings = postings.filter(organisation=organisation)
+    total = postings.aggregate(total=Sum("amount"))["total"]
+    return total if total is not None else ZERO
+
+
+def payer_balance(*, payer: Organisation | str, held: bool = False) -> Decimal:
+    """What a payer owes now (``held=True``: what is held for it while windows are open).
+
+    ``payer`` is an organisation or the string "state".
+    """
+    if payer == "state":
+        account = Account.STATE_HELD_RECEIVABLE if held else Account.STATE_RECEIVABLE
+        return account_balance(account=account)
+    account = Account.HELD_RECEIVABLE if held else Account.RECEIVABLE
+    return account_balance(account=account, organisation=payer)
+
+
+def scheme_version_on(*, sector_id: int, day: dt.date) -> LevySchemeVersion | None:
+    return (
+        LevySchemeVersion.objects.filter(scheme__sector_id=sector_id, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .first()
+    )
+
+
+def schemes_list() -> list[LevyScheme]:
+    return list(LevyScheme.objects.select_related("sector").prefetch_related("versions"))
+
+
+def periods_with_held_charges() -> list[tuple[dt.date, dt.date]]:
+    return list(
+        LevyCharge.objects.filter(status=LevyCharge.Status.HELD)
+        .values_list("period_start", "period_end")
+        .distinct()
+        .order_by("period_start", "period_end")
+    )
+
+
+def assessment_latest(*, period_start: dt.date, period_end: dt.date) -> LevyAssessmentRun | None:
+    return (
+        LevyAssessmentRun.objects.filter(period_start=period_start, period_end=period_end)
+        .order_by("-id")
+        .first()
+    )
+
+
+def period_summary(*, period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
+    """The --json summary of a period, read from the booked charges."""
+    from levies.services.assessment import _summary
+
+    with connection.cursor() as cur:
+        return _summary(cur, {"ps": period_start, "pe": period_end})
+
+
+def booked_by_line(*, period_start: dt.date, period_end: dt.date) -> dict[tuple, Decimal]:
+    """{(line id, payer, status): amount} of what is booked (held or due) for a period."""
+    rows = (
+        LevyCharge.objects.filter(
+            period_start=period_start, period_end=period_end, status__in=["held", "due"]
+        )
+        .values("payroll_line_id", "payer", "status")
+        .annotate(amount=Sum("amount"))
+    )
+    return {
+        (r["payroll_line_id"], r["payer"], r["status"]): r["amount"]
+        for r in rows
+        if r["amount"] != 0
+    }
+
+
+def payer_due_charges_by_site_and_phase(
+    *, organisation: Organisation, period_start: dt.date, period_end: dt.date
+) -> list[dict[str, Any]]:
+    """A payer's due charges of a period per site and CAO phase, with member counts: the lines
+    of an invoice. (Invoicing adds "and not yet invoiced" with its invoice reference.)"""
+    return list(
+        LevyCharge.objects.filter(
+            payer_organisation=organisation,
+            period_start=period_start,
+            period_end=period_end,
+            status=LevyCharge.Status.DUE,
+        )
+        .values("site_id", "cao_phase")
+        .annotate(members=Count("person_id", distinct=True), amount=Sum("amount"))
+        .order_by("site_id", "cao_phase")
+    )
+
+
+def ledger_unbalanced_transactions() -> list[int]:
+    """Ids of transactions whose postings do not sum to zero (none, ever: the database checks
+    each at commit). For tests and for an auditor's peace of mind."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT transaction_id FROM levies_ledgerposting GROUP BY transaction_id "
+            "HAVING sum(amount) <> 0"
+        )
+        return [row[0] for row in cur.fetchall()]

@@ -1,0 +1,28 @@
+"""Thin Celery tasks: take the period, call a service, safe to run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from celery import shared_task
+
+
+@shared_task
+def levies_assess_task(period_start: str, period_end: str) -> dict[str, Any]:
+    from levies.services import levies_assess
+
+    # Dates travel as ISO strings: the message must be JSON.
+    result = levies_assess(
+        period_start=dt.date.fromisoformat(period_start),
+        period_end=dt.date.fromisoformat(period_end),
+    )
+    return {"run": result["run"], "total": result["total"], "unchanged": result["unchanged"]}
+
+
+@shared_task
+def levies_assess_held_periods_task() -> int:
+    """Daily: release held charges whose windows closed, drop those of in-window opt-outs."""
+    from levies.services import levies_assess_held_periods
+
+    return len(levies_assess_held_periods())

@@ -1,4 +1,4 @@
-"""Roster ingest benchmark: ``make bench`` (or ``python bench/run.py --sizes 50000``).
+"""Ingest and levy benchmark: ``make bench`` (or ``python bench/run.py --sizes 50000``).
 
 For each size it generates a synthetic roster (fixed seed) under ``bench/out/`` and measures, in
 one run on one database server:
@@ -8,6 +8,9 @@ one run on one database server:
 - the same file again (answered as a duplicate);
 - the same rows with CRLF line endings: a different file with the same content, so a
   replacement that changes nothing.
+
+Then it times a levy assessment of ``--levy-lines`` payroll lines (bench/levies.py: lines built
+in SQL, a percent scheme with caps; the first run and a re-run with nothing changed).
 
 Each import runs in a fresh Python process, whose peak resident memory is read from the kernel
 when it exits (``wait4``), so one measurement's memory never hides in another's.
@@ -271,6 +274,32 @@ def child_import(path: Path) -> None:
     print(json.dumps(report, default=str), flush=True)
 
 
+def child_levies(lines: int) -> None:
+    """Runs in the measured process: build ``lines`` payroll lines, time the assessments."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionroll.settings")
+    django.setup()
+    from bench.levies import bench_assessment
+
+    steps = bench_assessment(lines, verbose=False)
+    print(json.dumps([{"step": n, "seconds": s} for n, s, _ in steps]), flush=True)
+
+
+def measured_levies(lines: int) -> list[Result]:
+    """The levy assessment of ``lines`` payroll lines, in a fresh process (see bench/levies.py)."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child-levies", str(lines)]
+    proc = subprocess.Popen(command, cwd=ROOT, env=bench_environment(), stdout=subprocess.PIPE)
+    output = proc.stdout.read()
+    proc.stdout.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    peak_mb = usage.ru_maxrss / 1024
+    if os.waitstatus_to_exitcode(status) != 0:
+        return [Result(lines, "levy assessment", "FAILED", 0.0, 0, peak_mb)]
+    steps = json.loads(output.decode().strip().splitlines()[-1])
+    return [Result(lines, step["step"], "done", step["seconds"], lines, peak_mb) for step in steps]
+
+
 def server_version(conn_kwargs: dict[str, str]) -> str:
     import psycopg
 
@@ -325,11 +354,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--copy-only", action="store_true", help="measure only the COPY floor, no imports"
     )
+    parser.add_argument(
+        "--levy-lines",
+        default="1m",
+        help="payroll lines for the levy assessment benchmark (default 1m; 0 skips it)",
+    )
     parser.add_argument("--child-import", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-levies", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child_import:
         child_import(args.child_import)
+        return 0
+    if args.child_levies:
+        child_levies(args.child_levies)
         return 0
 
     sizes = [parse_size(part) for item in args.sizes for part in item.split(",") if part.strip()]
@@ -366,10 +404,18 @@ def main(argv: list[str] | None = None) -> int:
             )
             for extra in after:
                 print(f"  {extra.step.strip()}: {extra.seconds:.2f} s", flush=True)
+    levy_lines = parse_size(args.levy_lines)
+    if levy_lines and not args.copy_only:
+        print(f"\nLevy assessment, {levy_lines:,} payroll lines", flush=True)
+        for result in measured_levies(levy_lines):
+            results.append(result)
+            print(f"  {result.step}: {result.seconds:.2f} s", flush=True)
+        print(f"  peak {results[-1].peak_mb:.0f} MB", flush=True)
     print_table(results)
     print(
         "\nGoals (2 cores): 50,000 rows < 3 s; 1,000,000 new < 30 s and < 400 MB peak; "
-        "unchanged re-upload < 1 s."
+        "unchanged re-upload < 1 s; levy assessment of 1,000,000 lines < 20 s, "
+        "re-run with nothing changed < 3 s."
     )
     return 1 if any(r.status.startswith("FAILED") for r in results) else 0
 

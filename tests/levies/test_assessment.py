@@ -490,6 +490,30 @@ def test_admin_action_assesses_the_selected_runs_periods_again(tmp_path, client,
     assert LevyCharge.objects.filter(status="due").count() == 2
 
 
+def test_admin_action_on_roster_uploads_assesses_their_period_a_first_time(
+    tmp_path, client, meat, agency, django_capture_on_commit_callbacks
+):
+    make_scheme(meat)
+    upload = _import(tmp_path, agency, [worker(1, gross_wages="1000,00")])
+    client.force_login(UnionAdminFactory())
+
+    with (
+        time_machine.travel(dt.datetime(2026, 12, 11, 8, tzinfo=dt.UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            reverse("admin:enrolment_rosterupload_changelist"),
+            {"action": "assess_levies", "_selected_action": [upload.pk]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert "Levy assessment queued for 02-11-2026 to 08-11-2026" in response.content.decode()
+    run = LevyAssessmentRun.objects.get()
+    assert (run.period_start, run.period_end) == (PS, PE)
+    assert LevyCharge.objects.filter(status="due").count() == 2
+
+
 def test_admin_pages_of_levies_render(tmp_path, client, meat, agency):
     make_scheme(meat)
     _import(tmp_path, agency, [worker(1)])

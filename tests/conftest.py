@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Browser tests drive Playwright's sync API, which keeps an asyncio loop in the test thread;
+# Django refuses synchronous database calls next to a running loop unless told it is safe (for
+# the test and for pytest-django's live server threads alike), so the test settings say so.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytest_plugins = ["tests.roster_people"]
 

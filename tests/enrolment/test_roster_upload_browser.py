@@ -53,14 +53,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def _allow_orm_beside_playwright(monkeypatch):
-    # Playwright's sync API keeps an asyncio loop running in this thread; Django would then
-    # refuse the test's (and the live server's) synchronous database calls without this.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser(_allow_orm_beside_playwright):
+def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -69,7 +62,7 @@ def browser(_allow_orm_beside_playwright):
 
 
 @pytest.fixture
-def anna(_allow_orm_beside_playwright):
+def anna():
     flexwerk = OrganisationFactory(
         name="Flexwerk Uitzendbureau B.V.", sectors=[SectorFactory(code="meat")]
     )

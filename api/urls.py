@@ -7,7 +7,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
-from api import views
+from api import levy_schemes, views
 
 app_name = "api"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("levy-schemes/", levy_schemes.LevySchemeListView.as_view(), name="levy-scheme-list"),
+    path(
+        "levy-schemes/<slug:code>/",
+        levy_schemes.LevySchemeDetailView.as_view(),
+        name="levy-scheme-detail",
+    ),
     path("rosters/", views.RosterListCreateView.as_view(), name="roster-list"),
     path("rosters/<int:pk>/", views.RosterDetailView.as_view(), name="roster-detail"),
     path(

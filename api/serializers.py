@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from enrolment.models import RosterUpload
@@ -80,3 +82,50 @@ class RosterUploadSerializer(RosterUploadListItemSerializer):
     changes = serializers.DictField(help_text="What changed compared with the replaced upload.")
     warnings = RosterIssueSerializer(many=True)
     errors = RosterIssueSerializer(many=True)
+
+
+class InvoiceLineSerializer(serializers.Serializer):
+    site = serializers.CharField(
+        source="site_name", help_text="Site name and code as on the invoice; empty: no site."
+    )
+    cao_phase = serializers.CharField()
+    members = serializers.IntegerField(help_text="Members with a levy on this line.")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class InvoiceListItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
+    number = serializers.CharField(help_text="Gap-free per year over invoices and credit notes.")
+    kind = serializers.ChoiceField(choices=["invoice", "credit_note"])
+    status = serializers.CharField()
+    payer = serializers.CharField(
+        source="payer_organisation.kvk", help_text="KvK number of the paying organisation."
+    )
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    issue_date = serializers.DateField()
+    due_date = serializers.DateField(allow_null=True, help_text="None for a credit note.")
+    total = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="EUR; negative for a credit note."
+    )
+    payment_reference = serializers.CharField(
+        allow_null=True, help_text="16-digit betalingskenmerk to quote; none for a credit note."
+    )
+
+    def _url(self, name: str, obj) -> str:
+        request = self.context["request"]
+        return request.build_absolute_uri(reverse(name, args=[obj.pk]))
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, obj) -> str:
+        return self._url("api:invoice-detail", obj)
+
+    @extend_schema_field(serializers.URLField())
+    def get_pdf_url(self, obj) -> str:
+        return self._url("api:invoice-pdf", obj)
+
+
+class InvoiceSerializer(InvoiceListItemSerializer):
+    lines = InvoiceLineSerializer(many=True)

@@ -28,4 +28,7 @@ urlpatterns = [
         views.RosterErrorsCsvView.as_view(),
         name="roster-errors-csv",
     ),
+    path("invoices/", views.InvoiceListView.as_view(), name="invoice-list"),
+    path("invoices/<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice-detail"),
+    path("invoices/<int:pk>/pdf", views.InvoicePdfView.as_view(), name="invoice-pdf"),
 ]

@@ -1,4 +1,4 @@
-"""Roster endpoints: thin views over ``enrolment.services`` and ``enrolment.selectors``."""
+"""Roster and invoice endpoints: thin views over the apps' services and selectors."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from rest_framework.response import Response
 from api.permissions import IsOrganisationMemberOrUnionAdmin
 from api.serializers import (
     ErrorSerializer,
+    InvoiceListItemSerializer,
+    InvoiceSerializer,
     RosterUploadAcceptedSerializer,
     RosterUploadCreateSerializer,
     RosterUploadListItemSerializer,
@@ -37,6 +39,8 @@ from enrolment.selectors import (
 )
 from enrolment.services import roster_submit
 from enrolment.views import roster_errors_csv_response
+from levies.selectors import invoices_visible_to
+from levies.views import invoice_pdf_response
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="The request is not valid."),
@@ -204,3 +208,98 @@ class RosterErrorsCsvView(GenericAPIView):
     def get(self, request: Request, pk: int):
         upload = get_object_or_404(self.get_queryset(), pk=pk)
         return roster_errors_csv_response(upload)
+
+
+# --- Invoices --------------------------------------------------------------------------------
+
+INVOICE_ERRORS = {
+    401: ERRORS[401],
+    403: ERRORS[403],
+    404: OpenApiResponse(ErrorSerializer, description="No such invoice visible to this caller."),
+}
+INVOICE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class InvoicePagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class PdfRenderer(BaseRenderer):
+    """Lets a client ask for ``Accept: application/pdf``; errors then come as JSON bytes."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None):
+        return JSONRenderer().render(data)
+
+
+class InvoiceListView(GenericAPIView):
+    permission_classes = [IsAuthenticated, IsOrganisationMemberOrUnionAdmin]
+    pagination_class = InvoicePagination
+    serializer_class = InvoiceListItemSerializer
+
+    def get_queryset(self):
+        return invoices_visible_to(user=self.request.user)
+
+    @extend_schema(
+        operation_id="invoices_list",
+        summary="List levy invoices and credit notes",
+        description=(
+            "Your organisation's invoices and credit notes, newest first (union staff: all)."
+        ),
+        responses={200: InvoiceListItemSerializer(many=True), **_errors(401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        data = InvoiceListItemSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
+
+
+class InvoiceDetailView(GenericAPIView):
+    permission_classes = [IsAuthenticated, IsOrganisationMemberOrUnionAdmin]
+    serializer_class = InvoiceSerializer
+
+    def get_queryset(self):
+        return invoices_visible_to(user=self.request.user).prefetch_related("lines")
+
+    @extend_schema(
+        operation_id="invoices_retrieve",
+        summary="An invoice or credit note with its lines",
+        description=(
+            "Lines per site and CAO phase with member counts and amounts (no personal data). "
+            "Another organisation's invoice answers 404."
+        ),
+        parameters=[INVOICE_ID],
+        responses={200: InvoiceSerializer, **INVOICE_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        invoice = get_object_or_404(self.get_queryset(), pk=pk)
+        return Response(InvoiceSerializer(invoice, context={"request": request}).data)
+
+
+class InvoicePdfView(GenericAPIView):
+    permission_classes = [IsAuthenticated, IsOrganisationMemberOrUnionAdmin]
+    renderer_classes = [JSONRenderer, PdfRenderer]
+
+    def get_queryset(self):
+        return invoices_visible_to(user=self.request.user)
+
+    @extend_schema(
+        operation_id="invoices_pdf",
+        summary="An invoice or credit note as PDF",
+        parameters=[INVOICE_ID],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The document, as printed."
+            ),
+            **INVOICE_ERRORS,
+        },
+    )
+    def get(self, request: Request, pk: int):
+        invoice = get_object_or_404(self.get_queryset(), pk=pk)
+        return invoice_pdf_response(invoice)

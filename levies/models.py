@@ -199,6 +199,27 @@ class LevyCharge(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     status = models.CharField(max_length=7, choices=Status.choices)
     amount = models.DecimalField(**MONEY)
+    # The invoice or credit note that billed this due charge to its payer organisation (NULL
+    # until then, and always for the state's rows); set in one UPDATE per invoice.
+    invoice = models.ForeignKey(
+        "levies.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    # The state claim that claimed this due state charge (NULL until then; only state rows).
+    state_claim = models.ForeignKey(
+        "levies.StateClaim",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
 
     class Meta:
         indexes = [
@@ -210,6 +231,18 @@ class LevyCharge(models.Model):
                 fields=["period_start", "period_end"],
                 condition=Q(status="held"),
                 name="charge_held_period",
+            ),
+            # What the next invoicing run of a period bills: due and not yet invoiced. Small
+            # (only what arrived since the last run), however many charges the period has.
+            models.Index(
+                fields=["period_start", "period_end", "payer_organisation"],
+                condition=Q(status="due", invoice__isnull=True, payer_organisation__isnull=False),
+                name="charge_to_invoice",
+            ),
+            models.Index(
+                fields=["period_start", "period_end"],
+                condition=Q(status="due", payer="state", state_claim__isnull=True),
+                name="charge_to_claim",
             ),
         ]
         constraints = [
@@ -227,9 +260,11 @@ class LevyCharge(models.Model):
 class Account(models.TextChoices):
     """Ledger accounts. Debits are positive amounts, credits negative."""
 
-    RECEIVABLE = "receivable", "Receivable from a payer (due)"
+    RECEIVABLE = "receivable", "Receivable from a payer (due, not yet invoiced)"
+    INVOICED = "invoiced", "Invoiced to a payer (open invoices less credit notes)"
     HELD_RECEIVABLE = "held_receivable", "Held charges of a payer (window open)"
-    STATE_RECEIVABLE = "state_receivable", "State grant receivable (due)"
+    STATE_RECEIVABLE = "state_receivable", "State grant receivable (due, not yet claimed)"
+    STATE_CLAIMED = "state_claimed", "State grant claimed (claim statements issued)"
     STATE_HELD_RECEIVABLE = "state_held", "State grant held (window open)"
     DEFERRED_INCOME = "deferred_income", "Deferred levy income (held charges)"
     LEVY_INCOME = "levy_income", "Levy income"
@@ -238,7 +273,12 @@ class Account(models.TextChoices):
 
 
 # Accounts kept per payer organisation; the others carry no organisation.
-ORGANISATION_ACCOUNTS = (Account.RECEIVABLE, Account.HELD_RECEIVABLE, Account.UNAPPLIED_PAYMENTS)
+ORGANISATION_ACCOUNTS = (
+    Account.RECEIVABLE,
+    Account.INVOICED,
+    Account.HELD_RECEIVABLE,
+    Account.UNAPPLIED_PAYMENTS,
+)
 
 
 class LedgerTransaction(models.Model):
@@ -250,6 +290,9 @@ class LedgerTransaction(models.Model):
         HELD = "held", "Levy held (window open)"
         RELEASED = "released", "Held levy released (window closed)"
         DROPPED = "dropped", "Held levy dropped"
+        INVOICED = "invoiced", "Invoice issued"
+        CREDITED = "credited", "Credit note issued"
+        CLAIMED = "claimed", "State claim issued"
 
     kind = models.CharField(max_length=20)
     memo = models.CharField(max_length=200, blank=True, default="")
@@ -289,7 +332,9 @@ class LedgerPosting(models.Model):
                 name="posting_organisation_only_on_payer_accounts",
             ),
             models.CheckConstraint(
-                condition=~Q(account__in=[Account.RECEIVABLE, Account.HELD_RECEIVABLE])
+                condition=~Q(
+                    account__in=[Account.RECEIVABLE, Account.INVOICED, Account.HELD_RECEIVABLE]
+                )
                 | Q(organisation__isnull=False),
                 name="posting_payer_account_has_organisation",
             ),
@@ -297,3 +342,159 @@ class LedgerPosting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount}"
+
+
+class DocumentCounter(models.Model):
+    """The last number issued in one numbering series and year.
+
+    The issuing transaction locks this row (SELECT ... FOR UPDATE), takes the next number and
+    writes it back, so numbers are consecutive: a transaction that rolls back rolls its number
+    back too, and two issuers of the same year wait for each other instead of both taking one.
+    A database sequence would be faster but burns numbers on rollback, and Dutch invoice law
+    wants an unbroken series.
+    """
+
+    class Series(models.TextChoices):
+        INVOICE = "invoice", "Invoices and credit notes"
+        STATE_CLAIM = "state_claim", "State claims"
+
+    series = models.CharField(max_length=12, choices=Series.choices)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="document_counter_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """An invoice (a payer owes the union) or a credit note (the union owes the payer) for one
+    payer organisation's due charges of one pay period that were not billed before.
+
+    Invoices and credit notes share one gap-free series per year (``2027-000123``): one series
+    is what an auditor checks for gaps, and a payer's documents read in issue order. Written
+    once by ``invoices_issue``; nothing here is edited afterwards (payments, issue 4, move only
+    ``status``).
+    """
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+
+    kind = models.CharField(max_length=11, choices=Kind.choices)
+    number = models.CharField(max_length=11, unique=True)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    payer_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="invoices"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    issue_date = models.DateField()
+    # None for a credit note: nobody pays it.
+    due_date = models.DateField(null=True, blank=True)
+    total = models.DecimalField(**MONEY)
+    # The betalingskenmerk; invoices only. Unique: a transfer quoting it names one invoice.
+    payment_reference = models.CharField(max_length=16, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "-sequence"]
+        indexes = [
+            models.Index(fields=["payer_organisation", "-issue_date"], name="invoice_payer"),
+            models.Index(fields=["period_start", "period_end"], name="invoice_period"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="invoice_sequence_once"),
+            models.CheckConstraint(
+                condition=Q(
+                    kind="invoice",
+                    total__gt=0,
+                    due_date__isnull=False,
+                    payment_reference__isnull=False,
+                )
+                | Q(kind="credit_note", total__lt=0, due_date__isnull=True),
+                name="invoice_kind_terms",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == self.Kind.CREDIT_NOTE
+
+
+class InvoiceLine(models.Model):
+    """The payer's charges at one site in one CAO phase: members (distinct persons with a
+    non-zero amount) and their sum. The site's name is copied: a renamed site must not change
+    an issued invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    site = models.ForeignKey(
+        "employers.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    site_name = models.CharField(max_length=250, blank=True, default="")
+    cao_phase = models.CharField(max_length=10, blank=True, default="")
+    members = models.PositiveIntegerField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["invoice_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.site_name or '-'} {self.cao_phase} {self.amount}"
+
+
+class StateClaim(models.Model):
+    """The union's claim on the state funder for the state's due share of one period that was
+    not claimed before (a later run claims only the difference, negative for a correction).
+    Counts and amounts per sector and agency only: no personal data."""
+
+    reference = models.CharField(max_length=14, unique=True)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    period_start = models.DateField()
+    period_end = models.DateField()
+    issue_date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    total = models.DecimalField(**MONEY)
+    payment_reference = models.CharField(max_length=16, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="state_claim_sequence_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"State claim {self.reference}"
+
+
+class StateClaimRow(models.Model):
+    """One sector and one agency (on whose payroll the lines are) in a claim; names copied."""
+
+    claim = models.ForeignKey(StateClaim, on_delete=models.PROTECT, related_name="rows")
+    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="+")
+    sector_name = models.CharField(max_length=200)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    organisation_name = models.CharField(max_length=200)
+    organisation_kvk = models.CharField(max_length=8)
+    members = models.PositiveIntegerField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["claim_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.sector_name} {self.organisation_kvk} {self.amount}"

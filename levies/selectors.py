@@ -7,16 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from employers.models import Organisation
 from levies.models import (
     Account,
+    Invoice,
     LedgerPosting,
     LevyAssessmentRun,
     LevyCharge,
     LevyScheme,
     LevySchemeVersion,
+    StateClaim,
 )
 
 ZERO = Decimal("0.00")
@@ -37,15 +39,22 @@ def account_balance(*, account: str, organisation: Organisation | None = None) -
 
 
 def payer_balance(*, payer: Organisation | str, held: bool = False) -> Decimal:
-    """What a payer owes now (``held=True``: what is held for it while windows are open).
+    """What a payer owes now, invoiced (claimed) or not yet (``held=True``: what is held for it
+    while windows are open).
 
     ``payer`` is an organisation or the string "state".
     """
     if payer == "state":
-        account = Account.STATE_HELD_RECEIVABLE if held else Account.STATE_RECEIVABLE
-        return account_balance(account=account)
-    account = Account.HELD_RECEIVABLE if held else Account.RECEIVABLE
-    return account_balance(account=account, organisation=payer)
+        if held:
+            return account_balance(account=Account.STATE_HELD_RECEIVABLE)
+        return account_balance(account=Account.STATE_RECEIVABLE) + account_balance(
+            account=Account.STATE_CLAIMED
+        )
+    if held:
+        return account_balance(account=Account.HELD_RECEIVABLE, organisation=payer)
+    return account_balance(account=Account.RECEIVABLE, organisation=payer) + account_balance(
+        account=Account.INVOICED, organisation=payer
+    )
 
 
 def scheme_version_on(*, sector_id: int, day: dt.date) -> LevySchemeVersion | None:
@@ -102,18 +111,25 @@ def booked_by_line(*, period_start: dt.date, period_end: dt.date) -> dict[tuple,
 
 
 def payer_due_charges_by_site_and_phase(
-    *, organisation: Organisation, period_start: dt.date, period_end: dt.date
+    *,
+    organisation: Organisation,
+    period_start: dt.date,
+    period_end: dt.date,
+    not_invoiced: bool = False,
 ) -> list[dict[str, Any]]:
-    """A payer's due charges of a period per site and CAO phase, with member counts: the lines
-    of an invoice. (Invoicing adds "and not yet invoiced" with its invoice reference.)"""
+    """A payer's due charges of a period per site and CAO phase, with member counts
+    (``not_invoiced``: only those no invoice or credit note has billed yet). Invoicing itself
+    runs the same grouping in SQL for every payer at once (levies.services.invoicing)."""
+    charges = LevyCharge.objects.filter(
+        payer_organisation=organisation,
+        period_start=period_start,
+        period_end=period_end,
+        status=LevyCharge.Status.DUE,
+    )
+    if not_invoiced:
+        charges = charges.filter(invoice__isnull=True)
     return list(
-        LevyCharge.objects.filter(
-            payer_organisation=organisation,
-            period_start=period_start,
-            period_end=period_end,
-            status=LevyCharge.Status.DUE,
-        )
-        .values("site_id", "cao_phase")
+        charges.values("site_id", "cao_phase")
         .annotate(members=Count("person_id", distinct=True), amount=Sum("amount"))
         .order_by("site_id", "cao_phase")
     )
@@ -128,3 +144,23 @@ def ledger_unbalanced_transactions() -> list[int]:
             "HAVING sum(amount) <> 0"
         )
         return [row[0] for row in cur.fetchall()]
+
+
+def invoices_visible_to(*, user: Any) -> QuerySet[Invoice]:
+    """Invoices and credit notes a user or API key may see: their own organisation's; union
+    admins all; anyone else none. Another organisation's invoice is then simply not found."""
+    qs = Invoice.objects.select_related("payer_organisation")
+    if getattr(user, "is_authenticated", False) and getattr(user, "is_union_admin", False):
+        return qs
+    organisation_id = getattr(user, "organisation_id", None)
+    if getattr(user, "is_authenticated", False) and organisation_id:
+        return qs.filter(payer_organisation_id=organisation_id)
+    return qs.none()
+
+
+def invoice_with_lines(*, invoice_id: int, user: Any) -> Invoice | None:
+    return invoices_visible_to(user=user).prefetch_related("lines").filter(pk=invoice_id).first()
+
+
+def state_claims_list() -> QuerySet[StateClaim]:
+    return StateClaim.objects.prefetch_related("rows")

@@ -26,3 +26,27 @@ def levies_assess_held_periods_task() -> int:
     from levies.services import levies_assess_held_periods
 
     return len(levies_assess_held_periods())
+
+
+@shared_task
+def invoices_issue_task(period_start: str, period_end: str) -> dict[str, Any]:
+    """Issue a period's invoices, credit notes and state claim (nothing new the second time)."""
+    from levies.services import period_billing_issue
+
+    result = period_billing_issue(
+        period_start=dt.date.fromisoformat(period_start),
+        period_end=dt.date.fromisoformat(period_end),
+    )
+    return {
+        "invoices": [i["number"] for i in result["invoices"]],
+        "state_claim": result["state_claim"]["reference"] if result["state_claim"] else None,
+    }
+
+
+@shared_task
+def levies_assess_and_invoice_closed_periods() -> int:
+    """Daily: assess every pay period that has ended and bill what became due. Returns the
+    number of documents issued."""
+    from levies.services import levies_assess_and_invoice_closed_periods as run
+
+    return sum(len(period["invoices"]) + (1 if period["state_claim"] else 0) for period in run())

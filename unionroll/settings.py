@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "employers",
     "enrolment",
     "levies",
@@ -191,6 +193,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enrolment.tasks.memberships_advance",
         "schedule": 60 * 60 * 6,
     },
+    # Held levy charges whose member's opt-out window closed become due (or are dropped).
+    "levies-held-periods-daily": {
+        "task": "levies.tasks.levies_assess_held_periods_task",
+        "schedule": crontab(hour=5, minute=0),
+    },
+    # Every pay period that has ended is assessed and billed; unchanged periods cost one check.
+    "levies-closed-periods-daily": {
+        "task": "levies.tasks.levies_assess_and_invoice_closed_periods",
+        "schedule": crontab(hour=5, minute=30),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -205,8 +217,12 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Unionroll API",
-    "DESCRIPTION": "Roster uploads and membership data for agencies and employers.",
+    "DESCRIPTION": "Roster uploads, invoices and levy schemes for agencies and employers.",
     "VERSION": "1",
+    # The documentation pages' scripts are served from here, not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Identity. By default the BSN is not processed at all (UAVG art. 46). A deployment whose law
@@ -224,6 +240,24 @@ UNIONROLL_MAX_REPORTED_ERRORS = int(os.environ.get("UNIONROLL_MAX_REPORTED_ERROR
 # Processes that read a large CSV roster side by side (1 = read in the importing process only).
 UNIONROLL_ROSTER_READ_WORKERS = int(
     os.environ.get("UNIONROLL_ROSTER_READ_WORKERS", str(min(2, os.cpu_count() or 1)))
+)
+
+# The union on its invoices and state claims. The defaults are a demo union: a deployment sets
+# its own. Address lines are separated by "|".
+UNIONROLL_UNION_NAME = os.environ.get("UNIONROLL_UNION_NAME", "Bond voor Uitzendkrachten (demo)")
+UNIONROLL_UNION_ADDRESS = os.environ.get(
+    "UNIONROLL_UNION_ADDRESS", "Hertogswetering 159|3543 AS Utrecht"
+)
+UNIONROLL_UNION_IBAN = os.environ.get("UNIONROLL_UNION_IBAN", "NL91ABNA0417164300")
+UNIONROLL_UNION_KVK = os.environ.get("UNIONROLL_UNION_KVK", "40530607")
+# Days an invoice gives the payer (and a state claim the funder).
+UNIONROLL_INVOICE_DUE_DAYS = int(os.environ.get("UNIONROLL_INVOICE_DUE_DAYS", "30"))
+# The state funder a claim is addressed to.
+UNIONROLL_STATE_FUNDER_NAME = os.environ.get(
+    "UNIONROLL_STATE_FUNDER_NAME", "Ministerie van Sociale Zaken en Werkgelegenheid (demo)"
+)
+UNIONROLL_STATE_FUNDER_ADDRESS = os.environ.get(
+    "UNIONROLL_STATE_FUNDER_ADDRESS", "Postbus 90801|2509 LV Den Haag"
 )
 
 if PRODUCTION:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("", include("enrolment.urls")),
+    path("", include("levies.urls")),
 ]

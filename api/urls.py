@@ -7,7 +7,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
-from api import levy_schemes, views
+from api import bank_statements, levy_schemes, views
 
 app_name = "api"
 
@@ -31,4 +31,9 @@ urlpatterns = [
     path("invoices/", views.InvoiceListView.as_view(), name="invoice-list"),
     path("invoices/<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice-detail"),
     path("invoices/<int:pk>/pdf", views.InvoicePdfView.as_view(), name="invoice-pdf"),
+    path(
+        "bank-statements/",
+        bank_statements.BankStatementUploadView.as_view(),
+        name="bank-statement-import",
+    ),
 ]

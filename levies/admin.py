@@ -4,15 +4,21 @@ from reviewable files, money moves only through the services). Charges show ids,
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from enrolment.admin import ReadOnlyAdmin, ReadOnlyInline, admin_link
 from enrolment.models import Person
 from levies.models import (
+    BankAllocation,
+    BankEntry,
+    BankEntryAction,
+    BankStatementFile,
     Invoice,
     InvoiceLine,
     LedgerPosting,
@@ -21,10 +27,13 @@ from levies.models import (
     LevyCharge,
     LevyScheme,
     LevySchemeVersion,
+    Payment,
     StateClaim,
     StateClaimRow,
+    StripeEvent,
 )
 from levies.services import levies_assess, period_billing_issue
+from levies.services.payments import invoice_write_off
 from unionroll.exceptions import ApplicationError
 
 VERSION_FIELDS = [
@@ -222,15 +231,17 @@ class InvoiceAdmin(ReadOnlyAdmin):
         "due_date",
         "total",
         "status",
+        "payment_pending",
         "pdf_link",
     ]
-    list_filter = ["kind", "status", "period_start", "issue_date"]
+    list_filter = ["kind", "status", "payment_pending", "period_start", "issue_date"]
     list_select_related = ["payer_organisation"]
     search_fields = ["=number", "=payment_reference", "=payer_organisation__kvk"]
     fields = [
         "number",
         "kind",
         "status",
+        "payment_pending",
         "payer_organisation",
         "period_start",
         "period_end",
@@ -243,7 +254,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
     inlines = [InvoiceLineInline]
-    actions = ["issue_again"]
+    actions = ["issue_again", "write_off"]
 
     @admin.display(description="PDF")
     def pdf_link(self, obj: Invoice) -> str:
@@ -258,6 +269,51 @@ class InvoiceAdmin(ReadOnlyAdmin):
     )
     def issue_again(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         issue_for_periods(self, request, queryset.values_list("period_start", "period_end"))
+
+    def has_write_off_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("levies.add_invoicewriteoff")
+
+    @admin.action(
+        description="Write off what is outstanding (asks for a reason)", permissions=["write_off"]
+    )
+    def write_off(self, request: HttpRequest, queryset: QuerySet[Invoice]):
+        """An intermediate page asks for the reason; confirming writes each invoice off."""
+        form = WriteOffForm(request.POST if "confirm" in request.POST else None)
+        if form.is_valid():
+            for invoice in queryset.order_by("pk"):
+                try:
+                    done = invoice_write_off(
+                        invoice=invoice, reason=form.cleaned_data["reason"], user=request.user
+                    )
+                except ApplicationError as exc:
+                    self.message_user(request, f"{invoice.number}: {exc.message}", messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        f"{invoice.number}: EUR {done.amount:.2f} written off.",
+                        messages.SUCCESS,
+                    )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/levies/invoice/write_off.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Write off invoices",
+                "opts": self.model._meta,
+                "invoices": queryset,
+                "form": form,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+class WriteOffForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Recorded with the write-off and in the ledger's audit trail.",
+    )
 
 
 class StateClaimRowInline(ReadOnlyInline):
@@ -300,3 +356,129 @@ class StateClaimAdmin(ReadOnlyAdmin):
             reverse("levies:state_claim_pdf", args=[obj.pk]),
             reverse("levies:state_claim_csv", args=[obj.pk]),
         )
+
+
+# --- payments: read-only; money moves only through the services ---------------------------------
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "source",
+        "method",
+        "status",
+        "amount",
+        "invoice",
+        "state_claim",
+        "payer_organisation",
+        "external_reference",
+        "created_at",
+    ]
+    list_filter = ["source", "status", "method"]
+    list_select_related = ["invoice", "state_claim", "payer_organisation"]
+    search_fields = ["=external_reference", "=invoice__number", "=charge_id"]
+    fields = [
+        "source",
+        "external_reference",
+        "invoice",
+        "state_claim",
+        "payer_organisation",
+        "method",
+        "amount",
+        "status",
+        "status_at",
+        "charge_id",
+        "amount_received",
+        "amount_refunded",
+        "amount_disputed",
+        "dispute_id",
+        "dispute_status",
+        "attempt",
+        "idempotency_key",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "type", "result", "payment", "created", "received_at"]
+    list_filter = ["type", "result", "livemode"]
+    search_fields = ["=event_id"]
+    fields = [
+        "event_id",
+        "type",
+        "result",
+        "payment",
+        "created",
+        "livemode",
+        "received_at",
+        "detail",
+    ]
+    readonly_fields = fields
+
+
+class BankAllocationInline(ReadOnlyInline):
+    model = BankAllocation
+    show_change_link = False
+    fields = ["invoice", "state_claim", "amount", "allocated_by", "note", "created_at"]
+    readonly_fields = fields
+
+
+class BankEntryActionInline(ReadOnlyInline):
+    model = BankEntryAction
+    show_change_link = False
+    fields = ["action", "user", "note", "detail", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(BankEntry)
+class BankEntryAdmin(ReadOnlyAdmin):
+    """Counterparty names and remittance texts are on the detail page only."""
+
+    list_display = [
+        "id",
+        "booking_date",
+        "direction",
+        "amount",
+        "currency",
+        "status",
+        "matched_by",
+        "creditor_reference",
+        "statement_file",
+    ]
+    list_filter = ["status", "direction", "matched_by", "booking_date"]
+    search_fields = ["=creditor_reference", "=bank_reference", "=end_to_end_id"]
+    date_hierarchy = "booking_date"
+    fields = [
+        "statement_file",
+        "unique_key",
+        "account_iban",
+        "statement_id",
+        "booking_date",
+        "value_date",
+        "direction",
+        "amount",
+        "currency",
+        "bank_reference",
+        "end_to_end_id",
+        "creditor_reference",
+        "remittance_text",
+        "counterparty_name",
+        "counterparty_iban",
+        "status",
+        "matched_by",
+        "payment",
+        "created_at",
+    ]
+    readonly_fields = fields
+    inlines = [BankAllocationInline, BankEntryActionInline]
+
+
+@admin.register(BankStatementFile)
+class BankStatementFileAdmin(ReadOnlyAdmin):
+    list_display = ["id", "filename", "format", "imported_at", "imported_by", "counts"]
+    fields = ["filename", "format", "sha256", "imported_at", "imported_by", "counts"]
+    readonly_fields = fields

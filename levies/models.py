@@ -269,7 +269,12 @@ class Account(models.TextChoices):
     DEFERRED_INCOME = "deferred_income", "Deferred levy income (held charges)"
     LEVY_INCOME = "levy_income", "Levy income"
     BANK = "bank", "Cash at bank"
-    UNAPPLIED_PAYMENTS = "unapplied", "Unapplied payments"
+    # A payer's credit: what it paid beyond its invoices (an overpayment), kept, not lost. Per
+    # payer organisation; without an organisation it is the state funder's credit.
+    UNAPPLIED_PAYMENTS = "unapplied", "Unapplied payments (payer credit)"
+    # Money in the bank that no invoice or claim could be matched to yet (the unmatched queue).
+    SUSPENSE = "suspense", "Unmatched receipts (suspense)"
+    WRITE_OFF = "write_off", "Bad debts written off (expense)"
 
 
 # Accounts kept per payer organisation; the others carry no organisation.
@@ -293,6 +298,10 @@ class LedgerTransaction(models.Model):
         INVOICED = "invoiced", "Invoice issued"
         CREDITED = "credited", "Credit note issued"
         CLAIMED = "claimed", "State claim issued"
+        PAYMENT = "payment", "Payment received"
+        PAYMENT_REVERSED = "payment_reversed", "Payment reversed (failed, refunded, charged back)"
+        ALLOCATED = "allocated", "Unmatched receipt allocated"
+        WRITTEN_OFF = "written_off", "Written off"
 
     kind = models.CharField(max_length=20)
     memo = models.CharField(max_length=200, blank=True, default="")
@@ -301,6 +310,14 @@ class LedgerTransaction(models.Model):
     )
     period_start = models.DateField(null=True, blank=True)
     period_end = models.DateField(null=True, blank=True)
+    # The payment whose money this transaction moves (receipts, reversals, allocations).
+    payment = models.ForeignKey(
+        "levies.Payment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_transactions",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -321,11 +338,31 @@ class LedgerPosting(models.Model):
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     amount = models.DecimalField(**MONEY)
+    # The invoice or state claim this leg settles (payments, reversals, write-offs, and the
+    # payer credit an overpayment of it created): an invoice's state is read from these.
+    invoice = models.ForeignKey(
+        "levies.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="postings",
+    )
+    state_claim = models.ForeignKey(
+        "levies.StateClaim",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="postings",
+    )
 
     class Meta:
         ordering = ["transaction_id", "id"]
         indexes = [models.Index(fields=["organisation", "account"], name="posting_org_account")]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(invoice__isnull=True) | Q(state_claim__isnull=True),
+                name="posting_one_document",
+            ),
             models.CheckConstraint(
                 condition=Q(account__in=[a.value for a in ORGANISATION_ACCOUNTS])
                 | Q(organisation__isnull=True),
@@ -387,6 +424,10 @@ class Invoice(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
+        PARTIALLY_PAID = "partially_paid", "Partially paid"
+        PAID = "paid", "Paid"
+        OVERPAID = "overpaid", "Overpaid (credit kept for the payer)"
+        WRITTEN_OFF = "written_off", "Written off"
 
     kind = models.CharField(max_length=11, choices=Kind.choices)
     number = models.CharField(max_length=11, unique=True)
@@ -403,7 +444,13 @@ class Invoice(models.Model):
     total = models.DecimalField(**MONEY)
     # The betalingskenmerk; invoices only. Unique: a transfer quoting it names one invoice.
     payment_reference = models.CharField(max_length=16, null=True, blank=True, unique=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Derived from the ledger postings that reference this invoice and recomputed in the same
+    # transaction whenever money moves (levies.services.payments.invoice_state_refresh); stored
+    # so lists can filter on it.
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.OPEN)
+    # A Stripe payment (a SEPA debit, up to 14 business days) is on its way: not paid yet, but
+    # no reminder should go out for it.
+    payment_pending = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -469,6 +516,10 @@ class StateClaim(models.Model):
     due_date = models.DateField(null=True, blank=True)
     total = models.DecimalField(**MONEY)
     payment_reference = models.CharField(max_length=16, unique=True)
+    # Derived from the postings, like Invoice.status (no write-off for the state).
+    status = models.CharField(
+        max_length=14, choices=Invoice.Status.choices, default=Invoice.Status.OPEN
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -498,3 +549,281 @@ class StateClaimRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sector_name} {self.organisation_kvk} {self.amount}"
+
+
+# --- Payments (docs/payments.md) ----------------------------------------------------------------
+
+
+class StripeCustomer(models.Model):
+    """The Stripe customer of a paying organisation: created once, reused for every invoice."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.PROTECT, related_name="stripe_customer"
+    )
+    customer_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.customer_id
+
+
+class Payment(models.Model):
+    """Money for one invoice or state claim, from one source: a Stripe PaymentIntent, a bank
+    statement entry, or a manual record.
+
+    ``(source, external_reference)`` is unique in the database (the PaymentIntent id, the bank
+    entry's key), so the same money cannot become two payments. What is booked is never stored
+    here: it is the sum of the ledger postings of the transactions that name this payment. The
+    Stripe fields record what Stripe reported (amounts cumulative as Stripe reports them); the
+    services book the difference between what those say is kept and what is booked.
+    """
+
+    class Source(models.TextChoices):
+        STRIPE = "stripe", "Stripe"
+        BANK = "bank", "Bank transfer"
+        MANUAL = "manual", "Manual"
+
+    class Status(models.TextChoices):
+        REQUIRES_ACTION = "requires_action", "Waiting for the payer"
+        PROCESSING = "processing", "Processing"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    source = models.CharField(max_length=6, choices=Source.choices)
+    # The PaymentIntent id (pi_…) or the bank entry's unique key.
+    external_reference = models.CharField(max_length=255)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    state_claim = models.ForeignKey(
+        StateClaim, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    payer_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    # sepa_debit, ideal, card for Stripe; bank_transfer; manual.
+    method = models.CharField(max_length=20, blank=True, default="")
+    # What was asked for (Stripe) or received (bank).
+    amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=15, choices=Status.choices)
+    # The Stripe ``created`` time of the event that set ``status``: an older event arriving
+    # late does not move the status back.
+    status_at = models.DateTimeField(null=True, blank=True)
+    charge_id = models.CharField(max_length=255, blank=True, default="")
+    amount_received = models.DecimalField(**MONEY, default=0)
+    # The charge's running total refunded, as Stripe reports it (never decreases here).
+    amount_refunded = models.DecimalField(**MONEY, default=0)
+    # The amount of an open or lost dispute (chargeback); zero when none or won.
+    amount_disputed = models.DecimalField(**MONEY, default=0)
+    dispute_id = models.CharField(max_length=255, blank=True, default="")
+    dispute_status = models.CharField(max_length=30, blank=True, default="")
+    # Stripe attempt number for the invoice: the idempotency key is derived from it.
+    attempt = models.PositiveSmallIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_reference"], name="payment_external_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(invoice__isnull=True) | Q(state_claim__isnull=True),
+                name="payment_one_document",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["invoice", "status"], name="payment_invoice_status")]
+
+    def __str__(self) -> str:
+        return f"Payment #{self.pk} ({self.source})"
+
+
+class StripeEvent(models.Model):
+    """Each Stripe webhook event, stored once: the unique event id makes a replay a no-op.
+
+    Only the handler's view of the event (ids, type, amounts, status) is kept, not the raw
+    payload, which can carry the payer's name, e-mail and IBAN digits."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    created = models.DateTimeField()
+    livemode = models.BooleanField(default=False)
+    received_at = models.DateTimeField(auto_now_add=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="stripe_events"
+    )
+    # processed | ignored | stale | unknown_payment | unhandled
+    result = models.CharField(max_length=20)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class BankStatementFile(models.Model):
+    """An imported statement file. The same bytes twice are one file (sha256 unique)."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    filename = models.CharField(max_length=255, blank=True, default="")
+    format = models.CharField(max_length=20, blank=True, default="")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(
+        "employers.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # entries, new, duplicates, matched, unmatched, ignored, parked, total_matched
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Bank statement {self.filename or self.sha256[:12]}"
+
+
+class BankEntry(models.Model):
+    """One booked line of a bank statement.
+
+    ``unique_key`` (account, booking date, bank reference, amount, ...) is unique in the
+    database: an entry that a second or overlapping statement repeats is not imported again.
+    A credit gets a Payment and is booked at import: to the matched invoices or claims, or to
+    suspense (the unmatched queue) until the desk allocates or parks it. Debits are kept and
+    ignored.
+    """
+
+    class Direction(models.TextChoices):
+        CREDIT = "credit", "Credit (money in)"
+        DEBIT = "debit", "Debit (money out)"
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", "Matched"
+        UNMATCHED = "unmatched", "Unmatched"
+        IGNORED = "ignored", "Ignored (debit)"
+        PARKED = "parked", "Parked"
+        REFUNDED = "refunded", "Refunded"
+
+    statement_file = models.ForeignKey(
+        BankStatementFile, on_delete=models.PROTECT, related_name="entries"
+    )
+    unique_key = models.CharField(max_length=255, unique=True)
+    account_iban = models.CharField(max_length=34, blank=True, default="")
+    statement_id = models.CharField(max_length=100, blank=True, default="")
+    booking_date = models.DateField()
+    value_date = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(**MONEY)
+    direction = models.CharField(max_length=6, choices=Direction.choices)
+    currency = models.CharField(max_length=3, default="EUR")
+    bank_reference = models.CharField(max_length=100, blank=True, default="")
+    end_to_end_id = models.CharField(max_length=100, blank=True, default="")
+    creditor_reference = models.CharField(max_length=100, blank=True, default="")
+    remittance_text = models.TextField(blank=True, default="")
+    counterparty_name = models.CharField(max_length=200, blank=True, default="")
+    counterparty_iban = models.CharField(max_length=34, blank=True, default="")
+    status = models.CharField(max_length=9, choices=Status.choices)
+    # How it was matched: structured_reference, text_reference, text_invoice_number, desk.
+    matched_by = models.CharField(max_length=30, blank=True, default="")
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_entry"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-booking_date", "-id"]
+        indexes = [models.Index(fields=["status", "booking_date"], name="bank_entry_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bank_entry_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Bank entry #{self.pk} {self.booking_date} {self.amount}"
+
+
+class BankAllocation(models.Model):
+    """Part of a bank entry applied to one invoice or state claim (automatically at import,
+    or by a union admin at the desk, with who and why)."""
+
+    entry = models.ForeignKey(BankEntry, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_allocations"
+    )
+    state_claim = models.ForeignKey(
+        StateClaim,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_allocations",
+    )
+    amount = models.DecimalField(**MONEY)
+    allocated_by = models.ForeignKey(
+        "employers.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(invoice__isnull=False) & Q(state_claim__isnull=True))
+                | (Q(invoice__isnull=True) & Q(state_claim__isnull=False)),
+                name="allocation_one_document",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of bank entry #{self.entry_id}"
+
+
+class BankEntryAction(models.Model):
+    """Append-only record of what happened to a bank entry at the desk: who, what, why."""
+
+    class Action(models.TextChoices):
+        ALLOCATED = "allocated", "Allocated"
+        PARKED = "parked", "Parked"
+
+    entry = models.ForeignKey(BankEntry, on_delete=models.PROTECT, related_name="actions")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        "employers.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField()
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} bank entry #{self.entry_id}"
+
+
+class InvoiceWriteOff(models.Model):
+    """An admin's decision to write off what is left of an invoice, with the reason; the
+    ledger transaction it posted is linked."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="write_offs")
+    amount = models.DecimalField(**MONEY)
+    reason = models.TextField()
+    user = models.ForeignKey(
+        "employers.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ledger_transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="write_off_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Write-off of {self.amount} on invoice #{self.invoice_id}"

@@ -19,6 +19,9 @@ What billing posts (levies.services.invoicing), one transaction per document:
 - invoiced / credited (an invoice; a credit note with negative amounts):
                                                     Dr invoiced(payer) / Cr receivable(payer)
 - claimed  (a state claim):                         Dr state claimed / Cr state receivable
+
+Payments (levies.services.payments) add legs that name the invoice or state claim they settle
+(the optional fourth and fifth element of a leg), so a document's state is read from them.
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ from levies.models import (
 from levies.money import round_money
 from unionroll.exceptions import ApplicationError
 
-# (account, organisation id or None, amount)
-Leg = tuple[str, int | None, Decimal]
+# (account, organisation id or None, amount), optionally followed by the invoice id and the
+# state claim id the leg settles: (account, organisation, amount, invoice, state claim).
+Leg = tuple[str, int | None, Decimal] | tuple[str, int | None, Decimal, int | None, int | None]
 
 
 def ledger_post(
@@ -52,12 +56,15 @@ def ledger_post(
     memo: str = "",
     run: LevyAssessmentRun | None = None,
     period: tuple[Any, Any] | None = None,
+    payment_id: int | None = None,
 ) -> LedgerTransaction | None:
     """Post one balanced transaction. Legs on the same account and organisation are netted and
     zero legs left out; nothing is posted when nothing is left. Raises ApplicationError
     ``ledger_unbalanced`` (the database would refuse it at commit too)."""
-    net: dict[tuple[str, int | None], Decimal] = defaultdict(Decimal)
-    for account, organisation_id, amount in legs:
+    net: dict[tuple[str, int | None, int | None, int | None], Decimal] = defaultdict(Decimal)
+    for leg in legs:
+        account, organisation_id, amount = leg[:3]
+        invoice_id, state_claim_id = (leg[3], leg[4]) if len(leg) == 5 else (None, None)
         if amount != round_money(amount):
             raise ApplicationError(
                 "ledger_amount_not_cents", "Ledger amounts are whole cents.", {"account": account}
@@ -70,7 +77,7 @@ def ledger_post(
                 "A payer's account needs its organisation; other accounts take none.",
                 {"account": account},
             )
-        net[(account, organisation_id)] += amount
+        net[(account, organisation_id, invoice_id, state_claim_id)] += amount
     legs_left = [(key, amount) for key, amount in net.items() if amount != 0]
     total = sum((amount for _, amount in legs_left), Decimal(0))
     if total != 0:
@@ -88,6 +95,7 @@ def ledger_post(
             run=run,
             period_start=period[0] if period else None,
             period_end=period[1] if period else None,
+            payment_id=payment_id,
         )
         LedgerPosting.objects.bulk_create(
             LedgerPosting(
@@ -95,9 +103,11 @@ def ledger_post(
                 account=account,
                 organisation_id=organisation_id,
                 amount=amount,
+                invoice_id=invoice_id,
+                state_claim_id=state_claim_id,
             )
-            for (account, organisation_id), amount in sorted(
-                legs_left, key=lambda leg: (leg[0][0], leg[0][1] or 0)
+            for (account, organisation_id, invoice_id, state_claim_id), amount in sorted(
+                legs_left, key=lambda leg: (leg[0][0], *(part or 0 for part in leg[0][1:]))
             )
         )
     return entry

@@ -28,6 +28,8 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     address = models.TextField(blank=True)
+    # Where invoices' payment reminders go (a finance mailbox, not a person's private address).
+    billing_email = models.EmailField(blank=True, default="")
     sectors = models.ManyToManyField(Sector, related_name="organisations", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

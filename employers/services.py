@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -86,8 +87,10 @@ def organisation_add(
     kind: str,
     sector_codes: Iterable[str],
     address: str = "",
+    billing_email: str = "",
 ) -> Organisation:
-    """Register an agency (employer) or a hirer with the sectors it works in."""
+    """Register an agency (employer) or a hirer with the sectors it works in. ``billing_email``
+    is where payment reminders for its invoices go."""
     kvk = kvk.strip()
     if not KVK_RE.fullmatch(kvk):
         raise ApplicationError(
@@ -101,6 +104,14 @@ def organisation_add(
         )
     if not name.strip():
         raise ApplicationError("invalid_name", "An organisation needs a name.")
+    billing_email = billing_email.strip()
+    if billing_email:
+        try:
+            validate_email(billing_email)
+        except ValidationError:
+            raise ApplicationError(
+                "invalid_billing_email", "The billing e-mail address is not valid."
+            ) from None
     sectors = _sectors_by_code(sector_codes)
     exists_error = ApplicationError(
         "organisation_exists",
@@ -112,7 +123,11 @@ def organisation_add(
     try:
         with transaction.atomic():
             organisation = Organisation.objects.create(
-                kvk=kvk, name=name.strip(), kind=kind, address=address.strip()
+                kvk=kvk,
+                name=name.strip(),
+                kind=kind,
+                address=address.strip(),
+                billing_email=billing_email,
             )
             organisation.sectors.set(sectors)
     except IntegrityError as exc:

@@ -21,6 +21,7 @@ from levies.models import (
     BankStatementFile,
     Invoice,
     InvoiceLine,
+    InvoiceReminder,
     LedgerPosting,
     LedgerTransaction,
     LevyAssessmentRun,
@@ -481,4 +482,25 @@ class BankEntryAdmin(ReadOnlyAdmin):
 class BankStatementFileAdmin(ReadOnlyAdmin):
     list_display = ["id", "filename", "format", "imported_at", "imported_by", "counts"]
     fields = ["filename", "format", "sha256", "imported_at", "imported_by", "counts"]
+    readonly_fields = fields
+
+
+@admin.register(InvoiceReminder)
+class InvoiceReminderAdmin(ReadOnlyAdmin):
+    """Payment reminders sent (or recorded as no_contact); written by the daily task only."""
+
+    list_display = ["invoice", "step", "days_after_due", "status", "amount_open", "created_at"]
+    list_filter = ["status", "step"]
+    search_fields = ["=invoice__number"]
+    list_select_related = ["invoice"]
+    fields = [
+        "invoice",
+        "step",
+        "days_after_due",
+        "status",
+        "recipient",
+        "amount_open",
+        "created_at",
+        "sent_at",
+    ]
     readonly_fields = fields

@@ -827,3 +827,47 @@ class InvoiceWriteOff(models.Model):
 
     def __str__(self) -> str:
         return f"Write-off of {self.amount} on invoice #{self.invoice_id}"
+
+
+# --- Arrears (docs/payments.md, *Arrears and reminders*) ------------------------------------
+
+
+class InvoiceReminder(models.Model):
+    """A payment reminder for one invoice at one step (the n-th of UNIONROLL_REMINDER_DAYS).
+
+    ``(invoice, step)`` is unique in the database: the daily task can run twice, or two workers
+    at once, and the payer still gets each reminder once. The row is written before the mail
+    goes out (``sending``) and moved on by a conditional update, so a crash between the two
+    leaves a ``sending`` row that is never sent twice by accident; ``failed`` ones are retried.
+    """
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (retried next run)"
+        # The payer has no billing e-mail: recorded so the desk can chase it another way.
+        NO_CONTACT = "no_contact", "No billing e-mail"
+        # A later step was due when this one would have gone (the task did not run for a
+        # while): one reminder, the latest, instead of several at once.
+        SKIPPED = "skipped", "Skipped (a later reminder went instead)"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
+    step = models.PositiveSmallIntegerField()
+    # Days after the due date this step is for (copied: the setting may change later).
+    days_after_due = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    # The payer's billing address at the time (an organisation's, never a worker's).
+    recipient = models.EmailField(blank=True, default="")
+    # What was open when the reminder was written.
+    amount_open = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invoice_id", "step"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "step"], name="invoice_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder {self.step} for invoice #{self.invoice_id} ({self.status})"

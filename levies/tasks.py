@@ -50,3 +50,11 @@ def levies_assess_and_invoice_closed_periods() -> int:
     from levies.services import levies_assess_and_invoice_closed_periods as run
 
     return sum(len(period["invoices"]) + (1 if period["state_claim"] else 0) for period in run())
+
+
+@shared_task
+def invoice_reminders_send_task() -> dict[str, int]:
+    """Daily: payment reminders for overdue invoices, each step once (docs/payments.md)."""
+    from levies.services.arrears import invoice_reminders_send
+
+    return invoice_reminders_send()

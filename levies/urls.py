@@ -2,15 +2,24 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, webhooks
+from . import desk, views, webhooks
 
 app_name = "levies"
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/statement.pdf", views.payer_statement_pdf, name="payer_statement_pdf"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf", views.invoice_pdf, name="invoice_pdf"),
     path("state-claims/<int:pk>/pdf", views.state_claim_pdf, name="state_claim_pdf"),
     path("state-claims/<int:pk>/csv", views.state_claim_csv, name="state_claim_csv"),
+    path("desk/", desk.desk, name="desk"),
+    path("desk/export.csv", desk.desk_export, name="desk_export"),
+    path("desk/entries/<int:pk>/", desk.desk_entry, name="desk_entry"),
+    path(
+        "desk/payers/<int:organisation_id>/statement.pdf",
+        desk.desk_statement_pdf,
+        name="desk_statement_pdf",
+    ),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
 ]

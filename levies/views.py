@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from levies.documents import Party
 from levies.models import Invoice, StateClaim
 from levies.printing import (
     invoice_pdf_bytes,
@@ -107,3 +108,53 @@ def state_claim_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="declaratie-{claim.reference}.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def payer_statement_response(organisation) -> HttpResponse:
+    """The payer's statement of account (open items, ledger balance) as a PDF download."""
+    from django.utils import timezone
+
+    from levies.documents.statement import StatementDocument, StatementItem, statement_pdf
+    from levies.printing import _address_lines, union_party
+    from levies.selectors import payer_statement
+
+    data = payer_statement(organisation=organisation, today=timezone.localdate())
+    document = StatementDocument(
+        union=union_party(),
+        payer=Party(
+            name=organisation.name,
+            address_lines=_address_lines(organisation.address),
+            kvk=organisation.kvk,
+        ),
+        date=data["today"],
+        items=tuple(
+            StatementItem(
+                number=item["document"].number,
+                kind=item["document"].kind,
+                issue_date=item["document"].issue_date,
+                due_date=item["document"].due_date,
+                total=item["document"].total,
+                outstanding=item["outstanding"],
+                days_overdue=item["days_overdue"],
+            )
+            for item in data["items"]
+        ),
+        open_items_total=data["open_items_total"],
+        credit=data["credit"],
+        not_yet_invoiced=data["not_yet_invoiced"],
+        balance=data["balance"],
+    )
+    response = HttpResponse(statement_pdf(document), content_type="application/pdf")
+    filename = f"rekeningoverzicht-{organisation.kvk}-{data['today']:%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@invoice_access_required
+@require_GET
+def payer_statement_pdf(request: HttpRequest) -> HttpResponse:
+    """A payer's own statement; union admins pick a payer on the desk instead."""
+    if not request.user.organisation_id:
+        raise Http404
+    return payer_statement_response(request.user.organisation)

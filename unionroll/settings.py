@@ -203,6 +203,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "levies.tasks.levies_assess_and_invoice_closed_periods",
         "schedule": crontab(hour=5, minute=30),
     },
+    # Payment reminders for overdue invoices (UNIONROLL_REMINDER_DAYS), each step once.
+    "levies-invoice-reminders-daily": {
+        "task": "levies.tasks.invoice_reminders_send_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -258,6 +263,9 @@ UNIONROLL_UNION_IBAN = os.environ.get("UNIONROLL_UNION_IBAN", "NL91ABNA041716430
 UNIONROLL_UNION_KVK = os.environ.get("UNIONROLL_UNION_KVK", "40530607")
 # Days an invoice gives the payer (and a state claim the funder).
 UNIONROLL_INVOICE_DUE_DAYS = int(os.environ.get("UNIONROLL_INVOICE_DUE_DAYS", "30"))
+# Days after an invoice's due date at which a payment reminder goes to the payer's billing
+# e-mail, each once (levies.services.arrears).
+UNIONROLL_REMINDER_DAYS = os.environ.get("UNIONROLL_REMINDER_DAYS", "7,21,45")
 # The state funder a claim is addressed to.
 UNIONROLL_STATE_FUNDER_NAME = os.environ.get(
     "UNIONROLL_STATE_FUNDER_NAME", "Ministerie van Sociale Zaken en Werkgelegenheid (demo)"

@@ -23,6 +23,9 @@ class Command(BaseCommand):
             help="sector code; repeat for each sector",
         )
         parser.add_argument("--address", default="")
+        parser.add_argument(
+            "--billing-email", default="", help="where payment reminders for its invoices go"
+        )
 
     def handle(self, *args, **options):
         try:
@@ -32,6 +35,7 @@ class Command(BaseCommand):
                 kind=options["kind"],
                 sector_codes=options["sectors"],
                 address=options["address"],
+                billing_email=options["billing_email"],
             )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc

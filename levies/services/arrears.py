@@ -1,0 +1,161 @@
+"""Arrears: payment reminders to a payer's billing contact (docs/payments.md).
+
+Reminders go out at the days after the due date in ``UNIONROLL_REMINDER_DAYS`` (default
+"7,21,45"), each once per invoice and step: ``InvoiceReminder`` has a unique (invoice, step),
+so a second run of the daily task, or two at once, sends nothing twice. An invoice that is
+paid, written off, or has a Stripe payment on its way gets no reminder. A payer without a
+billing e-mail gets its reminder recorded as ``no_contact``, which the desk shows.
+
+The text names the invoice, what is open, the due date, the payment reference and the union's
+IBAN — never a worker: an invoice's lines are counts and amounts, and the reminder does not
+even repeat those.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from levies.documents import format_euro
+from levies.documents.formatting import format_date, format_iban
+from levies.models import Invoice, InvoiceReminder
+from levies.selectors import invoices_overdue
+from unionroll.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+
+def reminder_days() -> list[int]:
+    """The days after the due date at which reminders go out, ascending."""
+    raw = str(getattr(settings, "UNIONROLL_REMINDER_DAYS", "7,21,45"))
+    try:
+        days = sorted({int(part) for part in raw.split(",") if part.strip()})
+    except ValueError:
+        raise ApplicationError(
+            "reminder_days_invalid",
+            "UNIONROLL_REMINDER_DAYS must be whole numbers of days, separated by commas.",
+        ) from None
+    if any(day < 1 for day in days):
+        raise ApplicationError(
+            "reminder_days_invalid", "Reminder days must be at least 1 day after the due date."
+        )
+    return days
+
+
+def reminder_text(*, invoice: Invoice, amount_open: Decimal, step: int) -> tuple[str, str]:
+    """Subject and plain text body, Dutch first, then English."""
+    reference = invoice.payment_reference or ""
+    reference = " ".join(reference[i : i + 4] for i in range(0, len(reference), 4))
+    iban = format_iban(settings.UNIONROLL_UNION_IBAN)
+    union = settings.UNIONROLL_UNION_NAME
+    amount = format_euro(amount_open)
+    due = format_date(invoice.due_date)
+    number = invoice.number
+    subject = f"Herinnering factuur {number} / Reminder invoice {number}"
+    ordinal_nl = {1: "eerste", 2: "tweede", 3: "derde"}.get(step, f"{step}e")
+    body = (
+        f"Geachte heer/mevrouw,\n\n"
+        f"Dit is onze {ordinal_nl} herinnering. Volgens onze administratie staat van factuur "
+        f"{number} nog {amount} open. De vervaldatum was {due}.\n\n"
+        f"Wilt u dit bedrag overmaken naar {iban} ten name van {union}, met "
+        f"betalingskenmerk {reference}? Heeft u al betaald, dan kunt u deze herinnering als "
+        f"niet verzonden beschouwen.\n\n"
+        f"Met vriendelijke groet,\n{union}\n\n"
+        f"-----\n\n"
+        f"Dear Sir or Madam,\n\n"
+        f"This is reminder {step}. According to our records, {amount} of invoice {number} is "
+        f"still open. It was due on {due}.\n\n"
+        f"Please transfer this amount to {iban} in the name of {union}, quoting payment "
+        f"reference {reference}. If you have paid already, please disregard this reminder.\n\n"
+        f"Kind regards,\n{union}\n"
+    )
+    return subject, body
+
+
+def _due_step(days_overdue: int, days: list[int]) -> int:
+    """The latest step (1-based) whose day has come; 0 when none has."""
+    return sum(1 for day in days if days_overdue >= day)
+
+
+def invoice_reminders_send(*, today: dt.date | None = None) -> dict[str, Any]:
+    """Send the reminders that are due today. For each overdue invoice, the latest step whose
+    day has come is sent if it never was; earlier steps never sent (the task did not run for a
+    while) are recorded as ``skipped`` rather than sent in a burst. Returns counts."""
+    today = today or timezone.localdate()
+    days = reminder_days()
+    counts = {"sent": 0, "no_contact": 0, "failed": 0, "skipped": 0}
+    for row in invoices_overdue(today=today):
+        step = _due_step(row["days_overdue"], days)
+        if step == 0:
+            continue
+        outcome = invoice_reminder_send(
+            invoice=row["invoice"], step=step, days=days, amount_open=row["outstanding"]
+        )
+        if outcome:
+            counts[outcome] += 1
+    counts["skipped"] = InvoiceReminder.objects.filter(
+        status=InvoiceReminder.Status.SKIPPED, created_at__date=today
+    ).count()
+    logger.info("invoice reminders: %s", counts)
+    return counts
+
+
+def invoice_reminder_send(
+    *, invoice: Invoice, step: int, days: list[int], amount_open: Decimal
+) -> str | None:
+    """Send reminder ``step`` of ``invoice`` once. Returns sent / no_contact / failed, or None
+    when it was sent (or is being sent) already."""
+    recipient = invoice.payer_organisation.billing_email
+    status = InvoiceReminder.Status.SENDING if recipient else InvoiceReminder.Status.NO_CONTACT
+    try:
+        with transaction.atomic():
+            reminder = InvoiceReminder.objects.create(
+                invoice=invoice,
+                step=step,
+                days_after_due=days[step - 1],
+                status=status,
+                recipient=recipient,
+                amount_open=amount_open,
+            )
+            for earlier in range(1, step):
+                InvoiceReminder.objects.get_or_create(
+                    invoice=invoice,
+                    step=earlier,
+                    defaults={
+                        "days_after_due": days[earlier - 1],
+                        "status": InvoiceReminder.Status.SKIPPED,
+                        "amount_open": amount_open,
+                    },
+                )
+    except IntegrityError:
+        # Recorded before. Only a failed send is tried again, and only by whoever moves it
+        # from failed to sending first.
+        retried = InvoiceReminder.objects.filter(
+            invoice=invoice, step=step, status=InvoiceReminder.Status.FAILED
+        ).update(status=InvoiceReminder.Status.SENDING, recipient=recipient)
+        if not retried or not recipient:
+            return None
+        reminder = InvoiceReminder.objects.get(invoice=invoice, step=step)
+    if not recipient:
+        logger.info("invoice %s: reminder %s not sent, no billing e-mail", invoice.number, step)
+        return InvoiceReminder.Status.NO_CONTACT
+    subject, body = reminder_text(invoice=invoice, amount_open=amount_open, step=step)
+    try:
+        send_mail(subject, body, None, [recipient])
+    except Exception:
+        # The mail server may be down; the next run tries again.
+        logger.exception("invoice %s: reminder %s could not be sent", invoice.number, step)
+        InvoiceReminder.objects.filter(pk=reminder.pk).update(status=InvoiceReminder.Status.FAILED)
+        return InvoiceReminder.Status.FAILED
+    InvoiceReminder.objects.filter(pk=reminder.pk, status=InvoiceReminder.Status.SENDING).update(
+        status=InvoiceReminder.Status.SENT, sent_at=timezone.now()
+    )
+    logger.info("invoice %s: reminder %s sent", invoice.number, step)
+    return InvoiceReminder.Status.SENT

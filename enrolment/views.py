@@ -9,10 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from decimal import Decimal
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +17,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from employers.access import organisation_staff_required
 from employers.models import Organisation
 from enrolment.forms import RosterUploadForm
 from enrolment.models import RosterUpload
@@ -38,21 +36,7 @@ ERRORS_CSV_COLUMNS = ("row", "column", "code", "message", "value")
 _FORMULA_START = re.compile(r"^(?:[=+@\t\r]|-(?!\d+(?:[.,]\d+)?$))")
 
 
-def roster_access_required(view):
-    """Logged in, and either staff of an organisation or a union admin; others get 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        user = request.user
-        if not (user.is_union_admin or user.organisation_id):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-@roster_access_required
+@organisation_staff_required
 @require_http_methods(["GET", "POST"])
 def roster_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -91,7 +75,7 @@ def roster_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@roster_access_required
+@organisation_staff_required
 @require_GET
 def roster_format(request: HttpRequest) -> HttpResponse:
     return render(request, "enrolment/roster_format.html")
@@ -101,7 +85,7 @@ def _visible_upload(request: HttpRequest, pk: int) -> RosterUpload:
     return get_object_or_404(roster_uploads_visible_to(user=request.user), pk=pk)
 
 
-@roster_access_required
+@organisation_staff_required
 @require_GET
 def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     upload = _visible_upload(request, pk)
@@ -122,7 +106,7 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@roster_access_required
+@organisation_staff_required
 @require_GET
 def roster_status_json(request: HttpRequest, pk: int) -> JsonResponse:
     """What the detail page polls while a file is checked and applied."""
@@ -140,7 +124,7 @@ def roster_status_json(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
-@roster_access_required
+@organisation_staff_required
 @require_GET
 def roster_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return roster_errors_csv_response(_visible_upload(request, pk))

@@ -7,15 +7,12 @@ worker. State claims are for union staff: their downloads are linked from the ad
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from employers.access import organisation_staff_required
 from levies.documents import Party
 from levies.models import Invoice, StateClaim
 from levies.printing import (
@@ -29,20 +26,6 @@ from levies.selectors import invoice_with_lines, invoices_visible_to
 INVOICES_PER_PAGE = 25
 
 
-def invoice_access_required(view):
-    """Logged in, and either staff of an organisation or a union admin; others get 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        user = request.user
-        if not (user.is_union_admin or user.organisation_id):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def invoice_pdf_response(invoice: Invoice) -> HttpResponse:
     """The invoice as a PDF download; the API serves the same file."""
     response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
@@ -51,7 +34,7 @@ def invoice_pdf_response(invoice: Invoice) -> HttpResponse:
     return response
 
 
-@invoice_access_required
+@organisation_staff_required
 @require_GET
 def invoice_list(request: HttpRequest) -> HttpResponse:
     invoices = invoices_visible_to(user=request.user)
@@ -63,7 +46,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@invoice_access_required
+@organisation_staff_required
 @require_GET
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = invoice_with_lines(invoice_id=pk, user=request.user)
@@ -76,7 +59,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@invoice_access_required
+@organisation_staff_required
 @require_GET
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(invoices_visible_to(user=request.user), pk=pk)
@@ -90,7 +73,7 @@ def _union_claim(request: HttpRequest, pk: int) -> StateClaim:
     return get_object_or_404(StateClaim, pk=pk)
 
 
-@invoice_access_required
+@organisation_staff_required
 @require_GET
 def state_claim_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _union_claim(request, pk)
@@ -100,7 +83,7 @@ def state_claim_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@invoice_access_required
+@organisation_staff_required
 @require_GET
 def state_claim_csv(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _union_claim(request, pk)
@@ -151,7 +134,7 @@ def payer_statement_response(organisation) -> HttpResponse:
     return response
 
 
-@invoice_access_required
+@organisation_staff_required
 @require_GET
 def payer_statement_pdf(request: HttpRequest) -> HttpResponse:
     """A payer's own statement; union admins pick a payer on the desk instead."""

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 
 from employers.models import Organisation, Sector, Site
+from unionroll.db import unchecked_reference
 
 
 class EnrolmentPolicy(models.Model):
@@ -50,15 +51,7 @@ class Person(models.Model):
     # Unique where present: a partial index, so rosters without BSNs add nothing to it.
     bsn_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     # Rarely set (a merge); a database check on it would still queue a trigger per inserted row.
-    merged_into = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    merged_into = unchecked_reference("self", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -85,18 +78,10 @@ class Person(models.Model):
 class WorkerNumber(models.Model):
     """An organisation's own number for a worker: the first and strongest match."""
 
-    # Covered by the unique (organisation, worker_number) index; see PayrollLine on FK checks.
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    # Covered by the unique (organisation, worker_number) index.
+    organisation = unchecked_reference(Organisation)
     worker_number = models.CharField(max_length=40, db_collation="C")
-    person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="worker_numbers", db_constraint=False
-    )
+    person = unchecked_reference(Person, related_name="worker_numbers", index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -154,16 +139,8 @@ class Membership(models.Model):
         MERGED = "merged", "Merged into another membership"
 
     # The unique (person, sector) index serves lookups by person.
-    person = models.ForeignKey(
-        Person,
-        on_delete=models.PROTECT,
-        related_name="memberships",
-        db_index=False,
-        db_constraint=False,
-    )
-    sector = models.ForeignKey(
-        Sector, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
+    person = unchecked_reference(Person, related_name="memberships")
+    sector = unchecked_reference(Sector)
     status = models.CharField(max_length=10, choices=Status.choices)
     # Counts from the start of the pay period of the roster that enrolled it.
     covered_from = models.DateField()
@@ -176,24 +153,8 @@ class Membership(models.Model):
     ended_on = models.DateField(null=True, blank=True)
     opted_out_on = models.DateField(null=True, blank=True)
     last_seen_period_end = models.DateField()
-    enrolled_by_upload = models.ForeignKey(
-        "RosterUpload",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    merged_into = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    enrolled_by_upload = unchecked_reference("RosterUpload", null=True)
+    merged_into = unchecked_reference("self", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -218,38 +179,16 @@ class MembershipEvent(models.Model):
         ADMIN = "admin"
 
     # The (membership, id) index serves lookups by membership.
-    membership = models.ForeignKey(
-        Membership,
-        on_delete=models.PROTECT,
-        related_name="events",
-        db_index=False,
-        db_constraint=False,
-    )
+    membership = unchecked_reference(Membership, related_name="events")
     # NULL for the event that created the membership.
     from_status = models.CharField(max_length=10, null=True, blank=True)  # noqa: DJ001
     to_status = models.CharField(max_length=10)
     occurred_at = models.DateTimeField(db_default=Now())
     actor = models.CharField(max_length=10, choices=Actor.choices)
-    actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    actor_user = unchecked_reference(settings.AUTH_USER_MODEL, null=True)
     # Not indexed: nothing looks events up by upload (an upload's enrolments are found through
     # Membership.enrolled_by_upload), and every enrolment would pay for the index.
-    upload = models.ForeignKey(
-        "RosterUpload",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    upload = unchecked_reference("RosterUpload", null=True)
     reason = models.CharField(max_length=40)
     note = models.TextField(blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
@@ -351,46 +290,14 @@ class PayrollLine(models.Model):
     test_referential_integrity.py`` proves after every kind of import that nothing dangles.
     """
 
-    upload = models.ForeignKey(
-        RosterUpload, on_delete=models.PROTECT, related_name="lines", db_constraint=False
-    )
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    person = models.ForeignKey(
-        Person,
-        on_delete=models.PROTECT,
-        related_name="payroll_lines",
-        db_index=False,
-        db_constraint=False,
-    )
-    sector = models.ForeignKey(
-        Sector, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
-    )
+    upload = unchecked_reference(RosterUpload, related_name="lines", index=True)
+    organisation = unchecked_reference(Organisation)
+    person = unchecked_reference(Person, related_name="payroll_lines")
+    sector = unchecked_reference(Sector)
     # Checked against the reference data while the roster is validated, in the same
     # transaction; a database check would cost two trigger calls per line at COMMIT.
-    hirer = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    site = models.ForeignKey(
-        Site,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    hirer = unchecked_reference(Organisation, null=True)
+    site = unchecked_reference(Site, null=True)
     row_number = models.IntegerField()
     worker_number = models.CharField(max_length=40, db_collation="C")
     period_start = models.DateField()
@@ -399,15 +306,7 @@ class PayrollLine(models.Model):
     hours_worked = models.DecimalField(max_digits=8, decimal_places=2)
     gross_wages = models.DecimalField(max_digits=14, decimal_places=2)
     housing_deduction = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    superseded_by = models.ForeignKey(
-        RosterUpload,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    superseded_by = unchecked_reference(RosterUpload, null=True)
 
     class Meta:
         indexes = [

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from employers.models import Organisation, Sector
+from unionroll.db import unchecked_reference
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -122,8 +123,8 @@ class LevyCharge(models.Model):
     its held and due rows.
 
     Written in bulk by the assessment SQL, which takes every reference from a join inside its
-    transaction, so the references carry no database check (see enrolment.PayrollLine on the
-    cost of deferred FK checks); tests/levies/test_assessment.py proves nothing dangles.
+    transaction, so the references carry no database check (unionroll.db.unchecked_reference
+    says why); tests/levies/test_assessment.py proves nothing dangles.
     """
 
     class Status(models.TextChoices):
@@ -135,91 +136,29 @@ class LevyCharge(models.Model):
         CHARGE = "charge", "Charge"
         ADJUSTMENT = "adjustment", "Adjustment"
 
-    run = models.ForeignKey(
-        LevyAssessmentRun, on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
+    run = unchecked_reference(LevyAssessmentRun, index=True)
     # The run that moved it from held to due or dropped.
-    settled_by_run = models.ForeignKey(
-        LevyAssessmentRun,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    payroll_line = models.ForeignKey(
-        "enrolment.PayrollLine",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    settled_by_run = unchecked_reference(LevyAssessmentRun, null=True)
+    payroll_line = unchecked_reference("enrolment.PayrollLine")
     period_start = models.DateField()
     period_end = models.DateField()
-    sector = models.ForeignKey(
-        Sector, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
-    )
-    person = models.ForeignKey(
-        "enrolment.Person",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    sector = unchecked_reference(Sector)
+    person = unchecked_reference("enrolment.Person")
     # The agency whose payroll the line is on (also for the state's and the hirer's rows).
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    site = models.ForeignKey(
-        "employers.Site",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    organisation = unchecked_reference(Organisation)
+    site = unchecked_reference("employers.Site", null=True)
     cao_phase = models.CharField(max_length=10, blank=True, default="")
     payer = models.CharField(max_length=6, choices=Payer.choices)
     # NULL for the state.
-    payer_organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    payer_organisation = unchecked_reference(Organisation, null=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     status = models.CharField(max_length=7, choices=Status.choices)
     amount = models.DecimalField(**MONEY)
     # The invoice or credit note that billed this due charge to its payer organisation (NULL
     # until then, and always for the state's rows); set in one UPDATE per invoice.
-    invoice = models.ForeignKey(
-        "levies.Invoice",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    invoice = unchecked_reference("levies.Invoice", null=True)
     # The state claim that claimed this due state charge (NULL until then; only state rows).
-    state_claim = models.ForeignKey(
-        "levies.StateClaim",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    state_claim = unchecked_reference("levies.StateClaim", null=True)
 
     class Meta:
         indexes = [

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -34,6 +35,7 @@ from levies.models import (
     StripeEvent,
 )
 from levies.services import levies_assess, period_billing_issue
+from levies.services.bank_import import bank_statement_import
 from levies.services.payments import invoice_write_off
 from unionroll.exceptions import ApplicationError
 
@@ -483,6 +485,56 @@ class BankStatementFileAdmin(ReadOnlyAdmin):
     list_display = ["id", "filename", "format", "imported_at", "imported_by", "counts"]
     fields = ["filename", "format", "sha256", "imported_at", "imported_by", "counts"]
     readonly_fields = fields
+    change_list_template = "admin/levies/bankstatementfile/change_list.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="levies_bankstatementfile_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest):
+        """Upload a CAMT.053 or MT940 file: the same service as the command and the API."""
+        if not request.user.has_perm("levies.add_bankstatementfile"):
+            raise PermissionDenied
+        form = BankStatementUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = bank_statement_import(
+                    data=upload.read(), filename=upload.name, user=request.user
+                )
+            except ApplicationError as exc:
+                form.add_error("file", exc.message)
+            else:
+                self.message_user(
+                    request,
+                    f"{result['entries']} entries: {result['new']} new, "
+                    f"{result['duplicates']} already imported; {result['matched']} matched "
+                    f"(EUR {result['total_matched']}), {result['unmatched']} unmatched, "
+                    f"{result['ignored']} ignored.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:levies_bankstatementfile_changelist"))
+        return TemplateResponse(
+            request,
+            "admin/levies/bankstatementfile/import.html",
+            {**self.admin_site.each_context(request), "form": form, "title": "Import a statement"},
+        )
+
+
+class BankStatementUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Statement file",
+        help_text="CAMT.053 (XML) or MT940, as exported by the bank. Entries already imported "
+        "are recognised and left alone.",
+    )
 
 
 @admin.register(InvoiceReminder)

@@ -21,6 +21,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from levies.models import (
     Account,
@@ -661,3 +662,51 @@ def test_mt940_example_alone_matches_the_same_way():
     assert (result["matched"], result["unmatched"], result["ignored"]) == (5, 2, 1)
     assert refreshed(invoices[4]).status == "partially_paid"
     assert refreshed(claim).status == "paid"
+
+
+# --- the admin upload -----------------------------------------------------------------------
+
+
+def _admin_upload(client, data: bytes):
+    return client.post(
+        reverse("admin:levies_bankstatementfile_import"),
+        {"file": SimpleUploadedFile("week48.xml", data)},
+        follow=True,
+    )
+
+
+def test_admin_imports_a_statement_and_says_what_matched(client):
+    invoice = an_invoice("100.00")
+    client.force_login(UnionAdminFactory())
+
+    response = _admin_upload(
+        client, camt([Line("100.00", "B1", structured=invoice.payment_reference)])
+    )
+
+    assert response.status_code == 200
+    assert "1 entries: 1 new, 0 already imported; 1 matched (EUR 100.00)" in (
+        response.content.decode()
+    )
+    assert refreshed(invoice).status == "paid"
+
+
+def test_admin_upload_of_a_malformed_file_says_why_and_changes_nothing(client):
+    client.force_login(UnionAdminFactory())
+
+    response = _admin_upload(client, b"<Document>")
+
+    assert response.status_code == 200
+    assert "could not be read" in response.content.decode()
+    assert not BankStatementFile.objects.exists()
+
+
+def test_admin_upload_is_refused_to_staff_without_the_permission(client):
+    client.force_login(UserFactory(organisation=None, is_staff=True))
+
+    response = client.post(
+        reverse("admin:levies_bankstatementfile_import"),
+        {"file": SimpleUploadedFile("s.xml", camt([Line("5.00", "B1")]))},
+    )
+
+    assert response.status_code == 403
+    assert not BankEntry.objects.exists()

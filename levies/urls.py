@@ -11,6 +11,7 @@ urlpatterns = [
     path("invoices/statement.pdf", views.payer_statement_pdf, name="payer_statement_pdf"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf", views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:pk>/pay", views.invoice_pay, name="invoice_pay"),
     path("state-claims/<int:pk>/pdf", views.state_claim_pdf, name="state_claim_pdf"),
     path("state-claims/<int:pk>/csv", views.state_claim_csv, name="state_claim_csv"),
     path("desk/", desk.desk, name="desk"),

@@ -7,10 +7,12 @@ worker. State claims are for union staff: their downloads are linked from the ad
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from employers.access import organisation_staff_required
 from levies.documents import Party
@@ -22,6 +24,9 @@ from levies.printing import (
     state_claim_pdf_bytes,
 )
 from levies.selectors import invoice_with_lines, invoices_visible_to
+from levies.services.payments import invoice_payment_intent_create
+from levies.stripe_gateway import stripe_enabled
+from unionroll.exceptions import ApplicationError
 
 INVOICES_PER_PAGE = 25
 
@@ -55,7 +60,46 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "levies/invoice_detail.html",
-        {"invoice": invoice, "lines": list(invoice.lines.all())},
+        {
+            "invoice": invoice,
+            "lines": list(invoice.lines.all()),
+            "payable": _payable(invoice),
+            "stripe_enabled": stripe_enabled(),
+        },
+    )
+
+
+def _payable(invoice: Invoice) -> bool:
+    return (
+        invoice.kind == Invoice.Kind.INVOICE
+        and invoice.status in (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
+        and not invoice.payment_pending
+    )
+
+
+@organisation_staff_required
+@require_POST
+def invoice_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start paying an invoice through Stripe: a PaymentIntent for what is open, then Stripe's
+    payment form on our page (the amount and our invoice number travel in the intent)."""
+    invoice = get_object_or_404(invoices_visible_to(user=request.user), pk=pk)
+    if not stripe_enabled() or not _payable(invoice):
+        return redirect("levies:invoice_detail", pk=invoice.pk)
+    try:
+        intent = invoice_payment_intent_create(
+            invoice=invoice, method=request.POST.get("method", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("levies:invoice_detail", pk=invoice.pk)
+    return render(
+        request,
+        "levies/invoice_pay.html",
+        {
+            "invoice": invoice,
+            "intent": intent,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        },
     )
 
 

@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
 # Stripe (docs/stripe.md). Without a secret key, Stripe payments are off and the pages say so.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# For Stripe's payment form in the payer's browser (pk_live_… / pk_test_…).
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 # Only for a local fake (localstripe) in tests and demos; empty means the real Stripe API.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from levies.models import Invoice, StateClaim
+from levies.models import Invoice, Payment, StateClaim
 from levies.payment_reference import payment_reference_for_invoice
 from tests.levies.factories import InvoiceFactory
 
@@ -132,3 +132,66 @@ def test_state_claim_downloads_are_for_union_staff_only(client, anna, ula, flexw
     assert [client.get(url).status_code for url in urls] == [404, 404]
     client.force_login(ula)
     assert [client.get(url).status_code for url in urls] == [200, 200]
+
+
+# --- paying online ------------------------------------------------------------------------------
+
+
+def test_without_stripe_the_invoice_page_says_online_payment_is_off(
+    client, anna, flexwerk_invoice, settings
+):
+    settings.STRIPE_SECRET_KEY = ""
+    client.force_login(anna)
+
+    page = text_of(client.get(reverse("levies:invoice_detail", args=[flexwerk_invoice.pk])))
+    response = client.post(
+        reverse("levies:invoice_pay", args=[flexwerk_invoice.pk]), {"method": "ideal"}
+    )
+
+    assert "Online payment (iDEAL, card, SEPA Direct Debit) is not switched on" in page
+    assert "Continue to payment" not in page
+    assert response.status_code == 302
+    assert not Payment.objects.exists()
+
+
+def test_with_stripe_a_payer_starts_paying_what_is_open(
+    client, anna, flexwerk_invoice, stripe_settings
+):
+    stripe_settings.STRIPE_PUBLISHABLE_KEY = "pk_test_unionroll"
+    client.force_login(anna)
+
+    page = text_of(client.get(reverse("levies:invoice_detail", args=[flexwerk_invoice.pk])))
+    response = client.post(
+        reverse("levies:invoice_pay", args=[flexwerk_invoice.pk]), {"method": "card"}
+    )
+
+    assert "Continue to payment" in page
+    assert response.status_code == 200
+    payment = Payment.objects.get()
+    assert (payment.invoice_id, payment.amount) == (flexwerk_invoice.pk, Decimal("1234.56"))
+    assert 'data-client-secret="pi_' in response.content.decode()
+    assert "Amount: € 1.234,56" in text_of(response)
+
+
+def test_another_agencys_user_cannot_start_paying_an_invoice(
+    client, bogdan, flexwerk_invoice, stripe_settings
+):
+    client.force_login(bogdan)
+
+    response = client.post(
+        reverse("levies:invoice_pay", args=[flexwerk_invoice.pk]), {"method": "card"}
+    )
+
+    assert response.status_code == 404
+    assert not Payment.objects.exists()
+
+
+def test_a_credit_note_offers_no_payment(client, anna, flexwerk, stripe_settings):
+    credit = InvoiceFactory(
+        payer_organisation=flexwerk, kind=Invoice.Kind.CREDIT_NOTE, total=Decimal("-4.00")
+    )
+    client.force_login(anna)
+
+    page = text_of(client.get(reverse("levies:invoice_detail", args=[credit.pk])))
+
+    assert "Pay online" not in page

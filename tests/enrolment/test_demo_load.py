@@ -1,17 +1,35 @@
+"""``make demo``: the demo data, its two fixed weeks of levies and the example bank statements,
+so that the reconciliation desk shows a paid, a partly paid and an overdue invoice and the
+unmatched queue; and a second run that creates nothing twice."""
+
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from employers.models import Organisation, Sector, Site, User
-from enrolment.management.commands.demo_load import PASSWORDS, last_complete_iso_week
+from enrolment.management.commands.demo_load import PASSWORDS
 from enrolment.models import Membership, PayrollLine, Person, RosterUpload
-from levies.models import Invoice, LevyCharge, StateClaim
-from levies.selectors import ledger_balance_total
+from levies.models import (
+    BankAllocation,
+    BankEntry,
+    BankStatementFile,
+    DocumentCounter,
+    Invoice,
+    InvoiceReminder,
+    LedgerPosting,
+    LevyCharge,
+    Payment,
+    StateClaim,
+)
+from levies.selectors import bank_entries_unmatched, invoices_overdue, ledger_balance_total
+from tests.levies.payments import assert_documents_match_their_postings
 
 MODELS = (
     Sector,
@@ -24,71 +42,196 @@ MODELS = (
     LevyCharge,
     Invoice,
     StateClaim,
+    BankStatementFile,
+    BankEntry,
+    BankAllocation,
+    Payment,
+    LedgerPosting,
+    InvoiceReminder,
 )
+# The demo's weeks are fixed; this is the day the tests run it on (its invoice 2026-000001 was
+# due on 11 November).
+DEMO_DAY = dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC)
+D = Decimal
+
+
+@pytest.fixture
+def demo_day():
+    with time_machine.travel(DEMO_DAY, tick=True):
+        yield
 
 
 def _counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in MODELS}
 
 
-def test_last_complete_iso_week_runs_monday_to_sunday_before_this_week():
-    assert last_complete_iso_week(dt.date(2026, 11, 28)) == (
-        dt.date(2026, 11, 16),
-        dt.date(2026, 11, 22),
-    )
-    assert last_complete_iso_week(dt.date(2026, 11, 23)) == (
-        dt.date(2026, 11, 16),
-        dt.date(2026, 11, 22),
-    )
+def _status(number: str) -> str:
+    if number.startswith("S"):
+        return StateClaim.objects.get(reference=number).status
+    return Invoice.objects.get(number=number).status
+
+
+def _demo_load() -> str:
+    out = StringIO()
+    call_command("demo_load", stdout=out)
+    return out.getvalue()
 
 
 # transaction=True: the command runs in autocommit, as from the shell, each import committing.
 @pytest.mark.django_db(transaction=True)
 def test_demo_load_twice_creates_everything_once_and_the_second_import_is_a_duplicate(
-    settings, tmp_path
+    settings, tmp_path, demo_day
 ):
     settings.DATA_DIR = tmp_path
-    first = StringIO()
 
-    call_command("demo_load", stdout=first)
+    first = _demo_load()
     after_first = _counts()
-    second = StringIO()
-    call_command("demo_load", stdout=second)
+    second = _demo_load()
 
     assert _counts() == after_first
     assert 900 <= after_first["Person"] <= 1100
     assert after_first["Membership"] == after_first["Person"]
     assert after_first["Organisation"] == 3
     statuses = sorted(RosterUpload.objects.values_list("status", flat=True))
-    assert statuses == ["applied", "applied", "duplicate", "duplicate"]
-    assert len(list((tmp_path / "demo").glob("roster-*.csv"))) == 2
+    assert statuses == ["applied"] * 3 + ["duplicate"] * 3
+    assert sorted(p.name for p in (tmp_path / "demo").glob("roster-*.csv")) == [
+        "roster-61234565-2026-W47.csv",
+        "roster-73518204-2026-W41.csv",
+        "roster-73518204-2026-W47.csv",
+    ]
     admin = User.objects.get(username="admin")
     assert admin.is_union_admin
     assert admin.check_password(PASSWORDS["admin"])
     assert User.objects.get(username="agency1").organisation.kvk == "61234565"
-    text = first.getvalue()
-    assert f"admin / {PASSWORDS['admin']}" in text
-    assert "http://127.0.0.1:8000/admin/" in text
-    assert "nothing changed" in second.getvalue()
-    # The period is assessed and billed once: an invoice per agency and the state's claim.
-    invoices = Invoice.objects.select_related("payer_organisation")
-    assert sorted(i.payer_organisation.kvk for i in invoices) == ["61234565", "73518204"]
-    assert all(i.kind == "invoice" and i.total > 0 for i in invoices)
-    assert StateClaim.objects.count() == 1
+    assert f"admin / {PASSWORDS['admin']}" in first
+    assert "http://127.0.0.1:8000/admin/" in first
+    assert "nothing changed" in second
+    # Each week is assessed and billed once, on the Monday after it: week 41 (the second agency
+    # only), then week 47 (both agencies), each with the state's claim.
+    invoices = [
+        (i.number, i.payer_organisation.kvk, i.period_start, i.issue_date)
+        for i in Invoice.objects.select_related("payer_organisation").order_by("number")
+    ]
+    assert invoices == [
+        ("2026-000001", "73518204", dt.date(2026, 10, 5), dt.date(2026, 10, 12)),
+        ("2026-000002", "61234565", dt.date(2026, 11, 16), dt.date(2026, 11, 23)),
+        ("2026-000003", "73518204", dt.date(2026, 11, 16), dt.date(2026, 11, 23)),
+    ]
+    assert sorted(StateClaim.objects.values_list("reference", "period_start")) == [
+        ("S2026-000001", dt.date(2026, 10, 5)),
+        ("S2026-000002", dt.date(2026, 11, 16)),
+    ]
     assert not LevyCharge.objects.filter(status="due", invoice__isnull=True, payer="agency")
     assert ledger_balance_total() == 0
-    for invoice in invoices:
-        assert invoice.number in text
-    assert "http://127.0.0.1:8000/invoices/" in text
-    assert "invoices_issue --period-start" in text
-    assert "nothing new to invoice" in second.getvalue()
+    for number in ("2026-000001", "2026-000002", "2026-000003", "S2026-000001"):
+        assert number in first
+    assert "http://127.0.0.1:8000/invoices/" in first
+    assert "invoices_issue --period-start" in first
+    assert "nothing new to invoice" in second
+    # The two example statements are two files of the same six entries: the MT940 file adds
+    # nothing after the CAMT file, and the second run finds both files imported before.
+    assert BankStatementFile.objects.count() == 2
+    assert BankEntry.objects.count() == 6
+    assert "6 entries, all 6 already imported (the same entries came in an earlier" in first
+    assert second.count("6 entries, all 6 already imported (the same file was imported") == 2
+    assert "bank_statement_import docs/examples/camt053-example.xml" in first
+    assert "bank_statement_import docs/examples/mt940-example.sta" in first
+    assert "http://127.0.0.1:8000/desk/" in first
 
 
 @pytest.mark.django_db(transaction=True)
-def test_workers_of_both_demo_agencies_are_matched_to_one_person(settings, tmp_path):
+def test_demo_desk_shows_paid_partly_paid_and_overdue_invoices_and_the_unmatched_queue(
+    settings, tmp_path, demo_day, client
+):
     settings.DATA_DIR = tmp_path
 
-    call_command("demo_load", stdout=StringIO())
+    text = _demo_load()
+
+    assert {
+        number: _status(number)
+        for number in ("2026-000001", "2026-000002", "2026-000003", "S2026-000001", "S2026-000002")
+    } == {
+        "2026-000001": "open",
+        "2026-000002": "paid",
+        "2026-000003": "partially_paid",
+        "S2026-000001": "paid",
+        "S2026-000002": "open",
+    }
+    [overdue] = invoices_overdue(today=DEMO_DAY.date())
+    assert (overdue["invoice"].number, overdue["days_overdue"], overdue["outstanding"]) == (
+        "2026-000001",
+        18,
+        D("29.41"),
+    )
+    # The second agency has no billing e-mail: the reminder is recorded, not sent.
+    assert list(InvoiceReminder.objects.values_list("invoice__number", "step", "status")) == [
+        ("2026-000001", 1, "no_contact")
+    ]
+    unmatched = list(bank_entries_unmatched())
+    # A gift without a reference, and the rest of 2026-000003 with a mistyped reference.
+    assert [(e.booking_date, e.amount) for e in unmatched] == [
+        (dt.date(2026, 11, 24), D("120.00")),
+        (dt.date(2026, 11, 26), D("13.02")),
+    ]
+    assert BankEntry.objects.filter(status="ignored").count() == 1
+    assert ledger_balance_total() == 0
+    assert_documents_match_their_postings()
+    assert "2026-000001  Brabant Personeelsdiensten B.V.  EUR 29.41  open, overdue 18 days" in text
+    assert "partly paid: EUR 15.00 paid, EUR 13.02 open" in text
+    assert "unmatched bank entries: 2" in text
+    assert f"desk/entries/{unmatched[1].pk}/  the amount open on 2026-000003" in text
+
+    client.force_login(User.objects.get(username="admin"))
+    desk = client.get("/desk/").content.decode()
+    assert "2 credits, together" in desk
+    assert "2026-000001" in desk  # in arrears
+    # The admin matches the mistyped transfer to 2026-000003 at the desk: it is paid.
+    partly_paid = Invoice.objects.get(number="2026-000003")
+    key = f"invoice-{partly_paid.pk}"
+    response = client.post(
+        f"/desk/entries/{unmatched[1].pk}/",
+        {"action": "match", "documents": key, f"amount-{key}": "13.02", "note": "typo in ref"},
+    )
+    assert response.status_code == 302
+    assert _status("2026-000003") == "paid"
+    assert [e.amount for e in bank_entries_unmatched()] == [D("120.00")]
+    assert ledger_balance_total() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_leaves_the_statements_alone_when_their_numbers_name_other_invoices(
+    settings, tmp_path, demo_day
+):
+    # An earlier demo billed other weeks first: the statements' 2026-000002 would pay the
+    # wrong invoice, so they are not imported and the output says why.
+    settings.DATA_DIR = tmp_path
+    DocumentCounter.objects.create(series="invoice", year=2026, last_number=5)
+
+    text = _demo_load()
+
+    assert not BankEntry.objects.exists()
+    assert "not imported: in this database 2026-000001, 2026-000002, 2026-000003" in text
+    assert ledger_balance_total() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_sends_no_reminder_through_a_real_mail_server(settings, tmp_path, demo_day):
+    settings.DATA_DIR = tmp_path
+    _demo_load()
+    Organisation.objects.filter(kvk="73518204").update(billing_email="billing@example.org")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+    text = _demo_load()
+
+    assert "reminders not run: EMAIL_BACKEND is django.core.mail.backends.smtp" in text
+    assert InvoiceReminder.objects.count() == 1  # the first run's, with no contact
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_of_both_demo_agencies_are_matched_to_one_person(settings, tmp_path, demo_day):
+    settings.DATA_DIR = tmp_path
+
+    _demo_load()
 
     shared = Person.objects.filter(worker_numbers__organisation__kvk="73518204").filter(
         worker_numbers__organisation__kvk="61234565"

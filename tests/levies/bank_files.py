@@ -255,97 +255,74 @@ def mt940_text(statements: list[Stmt], *, header: bool = True) -> str:
 D = Decimal
 FLEXKRACHT = ("Flexkracht Oost Uitzendbureau B.V.", "NL03RABO0312456789")
 BRABANT = ("Brabant Personeelsdiensten B.V.", "NL51INGB0004567123")
-MEIERIJ = ("Vleesverwerking De Meierij B.V.", "NL54ABNA0512998347")
 ZONNEBLOEM = ("Stichting Zonnebloem Werkt", "NL49BUNQ2046118832")
 MINISTRY = ("Ministerie van Sociale Zaken en Werkgelegenheid", "NL29INGB0000551234")
 OPENING = D("10000.00")
 
 
 def example_entries() -> list[Ntry]:
-    """The week 23-27 November 2026 on the union's account (docs/bank-statements.md)."""
+    """The week 23-27 November 2026 on the union's account (docs/bank-statements.md), set for
+    the documents ``make demo`` issues (enrolment/management/commands/demo_load.py): invoice
+    2026-000001 (Brabant, week 41, EUR 29.41, overdue), 2026-000002 (Flexkracht, week 47,
+    EUR 269.44), 2026-000003 (Brabant, week 47, EUR 28.02) and state claim S2026-000001
+    (week 41, EUR 264.67)."""
     day = dt.date
     return [
-        # Invoice 2026-000001 paid in full, betalingskenmerk in the structured reference.
+        # Invoice 2026-000002 paid in full, betalingskenmerk in the structured reference.
         Ntry(
             day(2026, 11, 23),
-            D("1452.00"),
+            D("269.44"),
             bank_reference="ABN2026112300001",
             txs=[
                 Tx(
-                    end_to_end_id="FLEX-LEVY-2026-11",
-                    creditor_reference="4202600000000001",
-                    name=FLEXKRACHT[0],
-                    iban=FLEXKRACHT[1],
-                )
-            ],
-        ),
-        # Invoice 2026-000002: a first, partial payment.
-        Ntry(
-            day(2026, 11, 24),
-            D("500.00"),
-            bank_reference="ABN2026112400002",
-            txs=[
-                Tx(
-                    end_to_end_id="BPD-20261124-01",
+                    end_to_end_id="FLEX-LEVY-2026-W47",
                     creditor_reference="2202600000000002",
-                    name=BRABANT[0],
-                    iban=BRABANT[1],
-                )
-            ],
-        ),
-        # Invoice 2026-000003: more than it asks (an overpayment, kept as the payer's credit).
-        Ntry(
-            day(2026, 11, 24),
-            D("900.00"),
-            bank_reference="ABN2026112400003",
-            txs=[
-                Tx(
-                    end_to_end_id="MEIERIJ-8841",
-                    creditor_reference="0202600000000003",
-                    name=MEIERIJ[0],
-                    iban=MEIERIJ[1],
-                )
-            ],
-        ),
-        # Invoice 2026-000004 named only in the free text.
-        Ntry(
-            day(2026, 11, 25),
-            D("310.50"),
-            bank_reference="ABN2026112500004",
-            txs=[
-                Tx(
-                    ustrd=("Factuur 2026-000004 heffing week 45",),
                     name=FLEXKRACHT[0],
                     iban=FLEXKRACHT[1],
-                )
-            ],
-        ),
-        # 2026-000002's betalingskenmerk with a wrong check digit (5, not 2): matches nothing.
-        Ntry(
-            day(2026, 11, 25),
-            D("275.00"),
-            bank_reference="ABN2026112500005",
-            txs=[
-                Tx(
-                    end_to_end_id="BPD-20261125-01",
-                    creditor_reference="5202600000000002",
-                    name=BRABANT[0],
-                    iban=BRABANT[1],
                 )
             ],
         ),
         # No reference at all: the unmatched queue.
         Ntry(
-            day(2026, 11, 26),
+            day(2026, 11, 24),
             D("120.00"),
-            bank_reference="ABN2026112600006",
+            bank_reference="ABN2026112400002",
             txs=[Tx(ustrd=("Bijdrage november",), name=ZONNEBLOEM[0], iban=ZONNEBLOEM[1])],
+        ),
+        # Invoice 2026-000003 named only in the free text, and paid in part.
+        Ntry(
+            day(2026, 11, 25),
+            D("15.00"),
+            bank_reference="ABN2026112500003",
+            txs=[
+                Tx(
+                    ustrd=("Factuur nr. 2026-000003 heffing week 47",),
+                    name=BRABANT[0],
+                    iban=BRABANT[1],
+                )
+            ],
+        ),
+        # The rest of 2026-000003 (EUR 13.02), its betalingskenmerk mistyped: the last two
+        # digits swapped, so the check digit no longer fits and it matches nothing. The desk
+        # offers 2026-000003 first (the amount is what is open on it).
+        Ntry(
+            day(2026, 11, 26),
+            D("13.02"),
+            bank_reference="ABN2026112600004",
+            txs=[
+                Tx(
+                    end_to_end_id="BPD-20261126-01",
+                    creditor_reference="0202600000000030",
+                    name=BRABANT[0],
+                    iban=BRABANT[1],
+                )
+            ],
         ),
         # The state funder pays state claim S2026-000001 (betalingskenmerk series 5).
         Ntry(
             day(2026, 11, 27),
-            D("8640.00"),
-            bank_reference="ABN2026112700007",
+            D("264.67"),
+            bank_reference="ABN2026112700005",
             txs=[
                 Tx(
                     end_to_end_id="SZW-2026-118734",
@@ -360,7 +337,7 @@ def example_entries() -> list[Ntry]:
             day(2026, 11, 27),
             D("12.50"),
             credit=False,
-            bank_reference="ABN2026112700008",
+            bank_reference="ABN2026112700006",
             note="Kosten zakelijk betalingsverkeer november",
         ),
     ]

@@ -617,9 +617,10 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
 def _example_documents():
     org = OrganisationFactory()
-    totals = {1: "1452.00", 2: "500.00", 3: "900.00", 4: "600.00"}
+    # What make demo issues (enrolment/management/commands/demo_load.py).
+    totals = {1: "29.41", 2: "269.44", 3: "28.02"}
     invoices = {n: an_invoice(total, org, sequence=n) for n, total in totals.items()}
-    return invoices, a_state_claim("8640.00", sequence=1)
+    return invoices, a_state_claim("264.67", sequence=1)
 
 
 def test_camt_example_matches_invoices_claim_and_queues_the_rest():
@@ -628,15 +629,14 @@ def test_camt_example_matches_invoices_claim_and_queues_the_rest():
     result = import_((EXAMPLES / "camt053-example.xml").read_bytes(), "camt053-example.xml")
 
     assert {k: result[k] for k in ("entries", "matched", "unmatched", "ignored")} == {
-        "entries": 8,
-        "matched": 5,
-        "unmatched": 2,  # a wrong check digit, and a gift without a reference
+        "entries": 6,
+        "matched": 3,
+        "unmatched": 2,  # a mistyped reference (wrong check digit), and a gift without one
         "ignored": 1,  # bank fees
     }
-    assert result["total_matched"] == "11802.50"
-    assert [refreshed(invoices[n]).status for n in (1, 2, 3, 4)] == [
-        "paid",
-        "paid",
+    assert result["total_matched"] == "549.11"
+    assert [refreshed(invoices[n]).status for n in (1, 2, 3)] == [
+        "open",  # overdue in the demo: nothing pays it
         "paid",
         "partially_paid",
     ]
@@ -650,7 +650,7 @@ def test_mt940_of_the_same_days_after_the_camt_imports_nothing_new():
 
     result = import_((EXAMPLES / "mt940-example.sta").read_bytes(), "mt940-example.sta")
 
-    assert (result["entries"], result["duplicates"], result["new"]) == (8, 8, 0)
+    assert (result["entries"], result["duplicates"], result["new"]) == (6, 6, 0)
     assert LedgerPosting.objects.count() == postings
 
 
@@ -659,8 +659,8 @@ def test_mt940_example_alone_matches_the_same_way():
 
     result = import_((EXAMPLES / "mt940-example.sta").read_bytes(), "mt940-example.sta")
 
-    assert (result["matched"], result["unmatched"], result["ignored"]) == (5, 2, 1)
-    assert refreshed(invoices[4]).status == "partially_paid"
+    assert (result["matched"], result["unmatched"], result["ignored"]) == (3, 2, 1)
+    assert refreshed(invoices[3]).status == "partially_paid"
     assert refreshed(claim).status == "paid"
 
 

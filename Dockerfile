@@ -14,6 +14,8 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 COPY . .
+# Translations are build output (locale/*/LC_MESSAGES/*.mo), compiled without GNU gettext.
+RUN python -m notifications.catalogs compile
 
 # The manifest for hashed static file names is made at build time; these values exist only for
 # this step (collectstatic loads the production settings but touches no database).

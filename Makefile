@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench install ci clean
+.PHONY: demo test lint format bench install messages ci clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# Translations: locale/*/LC_MESSAGES/*.po -> .mo (build output, not committed). Pure Python
+# (polib), so a machine without GNU gettext builds them too.
+messages: $(STAMP)
+	$(BIN)/python -m notifications.catalogs compile
+
+demo: $(STAMP) messages
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py demo_load
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
+test: $(STAMP) messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

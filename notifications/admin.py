@@ -9,21 +9,44 @@ from notifications.models import Notice
 
 @admin.register(Notice)
 class NoticeAdmin(ReadOnlyAdmin):
-    """Notices are recorded by the enrolment flow and sent by tasks; staff only watch them."""
+    """Notices are recorded by the enrolment flow and sent by tasks; staff only watch them.
+
+    A notice stuck in ``sending`` means a worker stopped mid-delivery: it is not sent again on
+    its own (it may have gone out), so staff decide. Errors are codes, never provider texts.
+    """
 
     list_display = [
         "id",
         "kind",
         "status",
+        "channel",
+        "attempts",
+        "last_error",
         "person_link",
         "membership_link",
         "created_at",
         "sent_at",
     ]
-    list_filter = ["kind", "status"]
+    list_filter = ["kind", "status", "channel"]
     search_fields = ["=id", "=person__id", "=membership__id"]
     ordering = ["-id"]
-    fields = ["person", "membership", "kind", "subject", "status", "created_at", "sent_at"]
+    fields = [
+        "person",
+        "membership",
+        "kind",
+        "subject",
+        "status",
+        "channel",
+        "attempts",
+        "last_error",
+        "provider_id",
+        "not_before",
+        "queued_at",
+        "document",
+        "data",
+        "created_at",
+        "sent_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description="person", ordering="person_id")

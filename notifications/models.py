@@ -1,19 +1,41 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Now
 
 
 class Notice(models.Model):
-    """A notice owed to a person. The database guarantees one per (person, kind, subject)."""
+    """A notice owed to a person, and the record of its one delivery.
+
+    The database guarantees one notice per (person, kind, subject); a conditional UPDATE from
+    ``due``/``deferred`` to ``sending`` (notifications.services.delivery) guarantees that only
+    one task ever hands it to a channel. A notice is therefore sent at most once: a worker that
+    dies while a notice is ``sending`` leaves it there for staff to look at, rather than risk a
+    second message.
+    """
 
     class Kind(models.TextChoices):
         WELCOME = "welcome"
+        OPT_OUT = "opt_out", "Opt-out confirmation"
+        OPT_IN = "opt_in", "Rejoin confirmation"
+        WINDOW_CLOSING = "window_closing", "Opt-out window closing soon"
 
     class Status(models.TextChoices):
         DUE = "due"
+        # Waiting for the end of quiet hours or for a retry after a temporary failure.
+        DEFERRED = "deferred"
+        SENDING = "sending"
         SENT = "sent"
         FAILED = "failed"
+        QUEUED_FOR_PRINT = "queued_for_print", "Queued for print"
+        # No longer true when its turn came (e.g. "window closing" after the member left).
+        CANCELLED = "cancelled"
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "SMS"
+        EMAIL = "email", "E-mail"
+        LETTER = "letter"
 
     # The unique (person, kind, subject) index serves lookups by person.
     # Written in bulk on commit of a roster; see enrolment.models.PayrollLine on FK checks.
@@ -35,13 +57,37 @@ class Notice(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # What the notice is about, e.g. "membership:12:spell:1" for a welcome.
     subject = models.CharField(max_length=100)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DUE)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DUE)
     created_at = models.DateTimeField(db_default=Now())
+    # Facts as they were when the notice was recorded (an opt-out's void/ended_on), so that a
+    # later change to the membership does not change what this notice says.
+    data = models.JSONField(null=True, blank=True)
+    # Delivery. Database defaults: the welcome notices are inserted by SQL in bulk.
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True, db_default="")
+    attempts = models.PositiveSmallIntegerField(db_default=0, default=0)
+    # A stable code ("sms_http_503", "email_refused"), never a provider's text: those quote
+    # phone numbers and addresses.
+    last_error = models.CharField(max_length=60, blank=True, db_default="", default="")
+    provider_id = models.CharField(max_length=100, blank=True, db_default="", default="")
+    # Not to be tried before this moment (quiet hours, back-off).
+    not_before = models.DateTimeField(null=True, blank=True)
+    # When a delivery task was last queued, so the dispatcher does not queue it again.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # A letter's PDF, relative to MEDIA_ROOT.
+    document = models.CharField(max_length=200, blank=True, db_default="", default="")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["person", "kind", "subject"], name="notice_once")
+        ]
+        indexes = [
+            # The dispatcher's scan: small, because sent notices leave it.
+            models.Index(
+                fields=["id"],
+                condition=Q(status__in=["due", "deferred"]),
+                name="notice_pending",
+            )
         ]
 
     def __str__(self) -> str:

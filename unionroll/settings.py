@@ -150,6 +150,9 @@ LANGUAGES = [
     ("uk", "Українська"),
     ("bg", "Български"),
 ]
+# Member-facing texts (notices now, the portal later) are translated into the six languages
+# above; locale/<lang>/LC_MESSAGES/django.po, compiled to .mo by `make messages`.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
@@ -202,6 +205,18 @@ CELERY_BEAT_SCHEDULE = {
     "levies-closed-periods-daily": {
         "task": "levies.tasks.levies_assess_and_invoice_closed_periods",
         "schedule": crontab(hour=5, minute=30),
+    },
+    # Notices that are due (welcome notices of applied rosters, retries, those held back by the
+    # quiet hours) are handed to delivery tasks in batches (docs/notifications.md).
+    "notices-dispatch": {
+        "task": "notifications.tasks.notices_dispatch_task",
+        "schedule": 60 * 5,
+    },
+    # "Your opt-out window closes in N days", once per enrolment spell; in the morning, so it
+    # is not held back by the quiet hours.
+    "window-closing-notices-daily": {
+        "task": "notifications.tasks.window_closing_notices_record_task",
+        "schedule": crontab(hour=9, minute=0),
     },
     # Payment reminders for overdue invoices (UNIONROLL_REMINDER_DAYS), each step once.
     "levies-invoice-reminders-daily": {
@@ -275,6 +290,48 @@ UNIONROLL_STATE_FUNDER_NAME = os.environ.get(
 UNIONROLL_STATE_FUNDER_ADDRESS = os.environ.get(
     "UNIONROLL_STATE_FUNDER_ADDRESS", "Postbus 90801|2509 LV Den Haag"
 )
+
+# Notices to members (docs/notifications.md). E-mail goes through Django's mail framework: in
+# development to files under .data/outbox/email; in production through SMTP (EMAIL_HOST, ...) or
+# a provider via django-anymail (EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend plus
+# its ANYMAIL settings; the package is not installed by default).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", DATA_DIR / "outbox" / "email"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Unionroll <noreply@unionroll.invalid>")
+# SMS: a file per message under .data/outbox/sms in development; Twilio's REST API when
+# UNIONROLL_SMS_BACKEND=notifications.channels.sms.TwilioSmsBackend.
+UNIONROLL_SMS_BACKEND = os.environ.get(
+    "UNIONROLL_SMS_BACKEND", "notifications.channels.sms.FileSmsBackend"
+)
+UNIONROLL_SMS_FILE_PATH = Path(
+    os.environ.get("UNIONROLL_SMS_FILE_PATH", DATA_DIR / "outbox" / "sms")
+)
+# The sender shown on the phone: a number in E.164 or up to 11 letters and digits.
+UNIONROLL_SMS_SENDER = os.environ.get("UNIONROLL_SMS_SENDER", "Unionroll")
+UNIONROLL_SMS_TIMEOUT = float(os.environ.get("UNIONROLL_SMS_TIMEOUT", "10"))
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+# Only for a local fake in tests; empty means Twilio itself.
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "") or "https://api.twilio.com"
+# Attempts per notice before it is marked failed; the wait doubles from the first value.
+UNIONROLL_NOTICE_MAX_ATTEMPTS = int(os.environ.get("UNIONROLL_NOTICE_MAX_ATTEMPTS", "5"))
+UNIONROLL_NOTICE_RETRY_SECONDS = int(os.environ.get("UNIONROLL_NOTICE_RETRY_SECONDS", "60"))
+# "Your window closes soon" goes this many days before the opt-out window ends.
+UNIONROLL_WINDOW_CLOSING_DAYS = int(os.environ.get("UNIONROLL_WINDOW_CLOSING_DAYS", "3"))
+# How members reach the union, printed in every notice.
+UNIONROLL_UNION_PHONE = os.environ.get("UNIONROLL_UNION_PHONE", "+31 30 000 0000")
+UNIONROLL_UNION_EMAIL = os.environ.get("UNIONROLL_UNION_EMAIL", "leden@bond.example")
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
 from employers.models import User
-from enrolment.models import Membership, MembershipEvent
+from enrolment.models import EnrolmentPolicy, Membership, MembershipEvent
 from unionroll.exceptions import ApplicationError
 
 S = Membership.Status
@@ -85,6 +86,9 @@ def membership_opt_out(
             user=user,
             data={"void": inside_window, "ended_on": m.ended_on.isoformat()},
         )
+        _confirmation_on_commit(
+            m, "opt_out", {"void": inside_window, "ended_on": m.ended_on.isoformat()}
+        )
     membership.refresh_from_db()
     return membership
 
@@ -126,8 +130,75 @@ def membership_opt_in(
             user=user,
             data={"spell": m.spell},
         )
+        _confirmation_on_commit(m, "opt_in", {"covered_from": m.covered_from.isoformat()})
     membership.refresh_from_db()
     return membership
+
+
+# --- Notices (the notifications app sends them; enrolment only asks) ---------------------------
+
+
+def _confirmation_on_commit(m: Membership, kind: str, data: dict[str, Any]) -> None:
+    """Queue the member's confirmation once the change has committed (never for a rollback)."""
+    from notifications import tasks as notification_tasks
+
+    membership_id, spell = m.pk, m.spell
+    transaction.on_commit(
+        lambda: notification_tasks.membership_notice_send_task.delay(
+            membership_id, kind, spell, data
+        )
+    )
+
+
+def membership_window_ends_for(*, membership: Membership, sent_on: dt.date) -> dt.date:
+    """The end of the opt-out window if the welcome notice goes out on ``sent_on``.
+
+    Month arithmetic as PostgreSQL's (31 January + 1 month = 28/29 February), as in the ingest.
+    Never earlier than the window already set: a window is lengthened, never shortened.
+    """
+    months = (
+        EnrolmentPolicy.objects.filter(sector_id=membership.sector_id)
+        .values_list("opt_out_window_months", flat=True)
+        .first()
+    )
+    window_ends = sent_on + relativedelta(months=1 if months is None else months)
+    if membership.window_ends and membership.window_ends > window_ends:
+        return membership.window_ends
+    return window_ends
+
+
+def membership_window_start(
+    *, membership_id: int, spell: int, sent_on: dt.date
+) -> Membership | None:
+    """Start the opt-out window on the day the welcome notice was sent.
+
+    The roster set a provisional end counted from the enrolment; the window runs from when the
+    member was told. Only while the membership is still ``enrolled`` in the same spell: after an
+    opt-out or a re-enrolment this welcome no longer decides anything. Returns the membership if
+    it is in that state, else None; writes an event only when the date moves.
+    """
+    with transaction.atomic():
+        m = Membership.objects.select_for_update().filter(pk=membership_id).first()
+        if m is None or m.status != S.ENROLLED or m.spell != spell:
+            return None
+        window_ends = membership_window_ends_for(membership=m, sent_on=sent_on)
+        if window_ends == m.window_ends:
+            return m
+        previous = m.window_ends
+        m.window_ends = window_ends
+        m.save(update_fields=["window_ends", "updated_at"])
+        _event(
+            m,
+            from_status=S.ENROLLED,
+            actor=MembershipEvent.Actor.SYSTEM,
+            reason="window_started",
+            data={
+                "sent_on": sent_on.isoformat(),
+                "window_ends": window_ends.isoformat(),
+                "previous_window_ends": previous.isoformat() if previous else None,
+            },
+        )
+    return m
 
 
 def memberships_advance(*, today: dt.date | None = None) -> dict[str, int]:

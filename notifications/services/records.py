@@ -1,9 +1,30 @@
-"""Writes of the notifications app. Delivery arrives with the members issue; until then a
-notice is recorded as due, once, and the record is what later delivery works from."""
+"""Recording notices as due. The (person, kind, subject) constraint makes each record once-only;
+delivery (notifications.services.delivery) works from these rows."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
+
+from enrolment.models import Membership
+
+_MEMBERSHIP_SUBJECT = re.compile(r"^membership:(\d+):spell:(\d+)$")
+
+
+def membership_subject(*, membership_id: int, spell: int) -> str:
+    """What a membership notice is about: one enrolment spell of one membership."""
+    return f"membership:{membership_id}:spell:{spell}"
+
+
+def membership_subject_spell(subject: str) -> int | None:
+    match = _MEMBERSHIP_SUBJECT.match(subject)
+    return int(match.group(2)) if match else None
 
 
 def welcome_notices_record(*, upload_id: int) -> int:
@@ -13,7 +34,8 @@ def welcome_notices_record(*, upload_id: int) -> int:
     subject names the enrolment spell, so a re-enrolment after an opt-out is told again. The
     membership remembers the upload that last enrolled it, so this reads one table, not the
     event log; a membership that a later upload re-enrolled before this ran is told by that
-    upload's run, under its new spell.
+    upload's run, under its new spell. Delivery is left to the dispatcher (a beat task), so a
+    roster of a million rows does not queue a million tasks inside its commit hook.
     """
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
@@ -30,3 +52,73 @@ def welcome_notices_record(*, upload_id: int) -> int:
             [upload_id],
         )
         return cur.rowcount
+
+
+def membership_notice_record(
+    *, membership_id: int, kind: str, spell: int, data: dict[str, Any] | None = None
+) -> int | None:
+    """Record a notice about one spell of a membership (an opt-out or rejoin confirmation).
+
+    Returns the new notice's id, or None if that notice was recorded before (a task run twice).
+    """
+    membership = Membership.objects.only("person_id").get(pk=membership_id)
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO notifications_notice
+                (person_id, membership_id, kind, subject, status, data, created_at, queued_at)
+            VALUES (%s, %s, %s, %s, 'due', %s::jsonb, now(), now())
+            ON CONFLICT (person_id, kind, subject) DO NOTHING
+            RETURNING id
+            """,
+            [
+                membership.person_id,
+                membership_id,
+                kind,
+                membership_subject(membership_id=membership_id, spell=spell),
+                _json(data),
+            ],
+        )
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def window_closing_notices_record(
+    *, today: dt.date | None = None, days: int | None = None
+) -> list[int]:
+    """Record "your opt-out window closes soon" for windows ending within ``days`` days.
+
+    Once per spell (the constraint), and only for members whose welcome has gone out: the
+    welcome told them the date first, and it is the welcome that started the window. A day the
+    beat missed is caught up the next day, because the range starts at today.
+    """
+    today = today or timezone.localdate()
+    days = settings.UNIONROLL_WINDOW_CLOSING_DAYS if days is None else days
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO notifications_notice
+                (person_id, membership_id, kind, subject, status, created_at, queued_at)
+            SELECT m.person_id, m.id, 'window_closing', w.subject, 'due', now(), now()
+            FROM enrolment_membership m
+            CROSS JOIN LATERAL (
+                SELECT 'membership:' || m.id || ':spell:' || m.spell AS subject
+            ) w
+            WHERE m.status = 'enrolled'
+              AND m.window_ends BETWEEN %(today)s AND %(last)s
+              AND EXISTS (
+                  SELECT 1 FROM notifications_notice n
+                  WHERE n.person_id = m.person_id AND n.kind = 'welcome'
+                    AND n.subject = w.subject AND n.status IN ('sent', 'queued_for_print')
+              )
+            ORDER BY m.id
+            ON CONFLICT (person_id, kind, subject) DO NOTHING
+            RETURNING id
+            """,
+            {"today": today, "last": today + dt.timedelta(days=days)},
+        )
+        return sorted(row[0] for row in cur.fetchall())
+
+
+def _json(data: dict[str, Any] | None) -> str | None:
+    return None if data is None else json.dumps(data)

@@ -250,3 +250,35 @@ def test_demo_load_refuses_to_run_in_production(settings, tmp_path):
         call_command("demo_load", stdout=StringIO())
 
     assert User.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_sends_the_welcome_notices_to_the_outbox_in_daytime(settings, tmp_path, demo_day):
+    from notifications.models import Notice
+
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "outbox" / "email"
+    settings.UNIONROLL_SMS_FILE_PATH = tmp_path / "outbox" / "sms"
+
+    output = _demo_load()
+
+    statuses = set(Notice.objects.values_list("status", flat=True))
+    assert statuses <= {"sent", "queued_for_print"}, statuses
+    assert "Notices to members" in output
+    assert any((tmp_path / "outbox").rglob("*")), "nothing in the demo outbox"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_at_night_leaves_the_notices_waiting_and_says_so(settings, tmp_path):
+    from notifications.models import Notice
+
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # 23:30 in Amsterdam: quiet hours.
+    with time_machine.travel(dt.datetime(2026, 11, 29, 22, 30, tzinfo=dt.UTC), tick=True):
+        output = _demo_load()
+
+    assert not Notice.objects.filter(status="sent").exists()
+    assert "quiet hours now" in output

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -217,6 +217,7 @@ class Command(BaseCommand):
         levies = self._levies(sector)
         statements = self._statements()
         reminders = self._reminders()
+        self._notice_counts = self._notices()
         self._summary(imports, levies, statements, reminders)
 
     # Each helper finds the object first and creates it through the employers services only
@@ -365,6 +366,36 @@ class Command(BaseCommand):
 
     # --- the summary ---------------------------------------------------------------------------
 
+    def _notices(self) -> dict[str, int]:
+        # What beat does every few minutes: hand the due notices (the welcomes) to delivery,
+        # which runs at once here (no broker). At night (21:00-08:00 Dutch time) they wait.
+        from notifications.models import Notice
+        from notifications.tasks import notices_dispatch_task
+
+        notices_dispatch_task.delay()
+        return dict(Notice.objects.values_list("status").annotate(n=models.Count("id")).order_by())
+
+    def _notices_summary(self, notices: dict[str, int]) -> None:
+        out = self.stdout.write
+        out(self.style.MIGRATE_HEADING("\nNotices to members (welcome, in their own language)"))
+        for status, count in sorted(notices.items()):
+            out(f"  {status}: {count}")
+        out(
+            f"  outbox: {settings.UNIONROLL_SMS_FILE_PATH} (SMS), {settings.EMAIL_FILE_PATH} "
+            f"(e-mail), {settings.MEDIA_ROOT}/letters (letters to print)"
+        )
+        from django.utils import timezone
+
+        from notifications.quiet_hours import quiet_hours_end
+
+        waiting_until = quiet_hours_end(timezone.now())
+        if waiting_until is not None:
+            out(
+                f"  quiet hours now (21:00-08:00 Dutch time): notices wait until "
+                f"{timezone.localtime(waiting_until):%H:%M}; run demo_load again after that to "
+                "send them (it sends what is due and creates nothing twice)"
+            )
+
     def _summary(self, imports, levies, statements, reminders) -> None:
         out = self.stdout.write
         style = self.style
@@ -397,6 +428,7 @@ class Command(BaseCommand):
         self._levies_summary(levies)
         self._statements_summary(statements)
         self._desk_summary(reminders)
+        self._notices_summary(self._notice_counts)
         out(style.MIGRATE_HEADING("\nLog in (demo passwords: for this demo only)"))
         out("  web:   http://127.0.0.1:8000/")
         out("  admin: http://127.0.0.1:8000/admin/")

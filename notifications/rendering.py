@@ -1,0 +1,119 @@
+"""Notice texts: Django templates under templates/notifications/<kind>/, rendered in the
+member's language.
+
+Each kind has ``subject.txt`` (e-mail subject, letter heading), ``body.txt`` (e-mail and letter;
+paragraphs separated by blank lines) and ``sms.txt`` (one short message). The context is built
+in one place, ``notice_context``; the member portal adds ``access_link`` / ``access_code`` there
+and the templates already show them when present.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import dateformat, translation
+
+FALLBACK_LANGUAGE = "en"
+
+
+def notice_language(code: str | None) -> str:
+    """The member's language if it is one of ours ("pl", "PL", "pl-PL" -> "pl"), else English."""
+    base = re.split(r"[-_]", (code or "").strip().lower())[0]
+    return base if base in {c for c, _ in settings.LANGUAGES} else FALLBACK_LANGUAGE
+
+
+# Day, month in words, year: no "10/12" that readers from different countries read differently.
+# "E" is the month as it stands after a number in Polish and Ukrainian ("10 grudnia").
+# Django's own DATE_FORMATs are not used: the Ukrainian one ends in an abbreviation for "year"
+# (a double full stop at the end of a sentence), and its Romanian and Bulgarian month names are
+# capitalised.
+DATE_FORMATS = {"en": "j F Y", "nl": "j F Y", "pl": "j E Y", "ro": "j F Y", "uk": "j E Y"}
+DEFAULT_DATE_FORMAT = "j F Y"
+
+
+def date_text(value: dt.date | None) -> str:
+    """A date as the active language writes it: "10 grudnia 2026", "10 decembrie 2026"."""
+    if value is None:
+        return ""
+    language = translation.get_language() or FALLBACK_LANGUAGE
+    text = dateformat.format(value, DATE_FORMATS.get(language, DEFAULT_DATE_FORMAT))
+    # Month names are written in lower case in all six languages but English.
+    return text if language == "en" else text.lower()
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    language: str
+    # The day of sending, written in the language (a letter's date line).
+    dated: str
+    subject: str
+    paragraphs: list[str]
+    sms: str
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs) + "\n"
+
+
+@dataclass(frozen=True)
+class NoticeFacts:
+    """What a notice says, in data: dates stay dates until the language is known."""
+
+    first_name: str
+    window_ends: dt.date | None = None
+    ended_on: dt.date | None = None
+    covered_from: dt.date | None = None
+    void: bool = False
+    # Filled by the member portal work: a sign-in link (SMS, e-mail) or a printed code (letter).
+    access_link: str = ""
+    access_code: str = ""
+
+
+def notice_context(facts: NoticeFacts) -> dict[str, Any]:
+    """The template context, in the active language."""
+    return {
+        "first_name": facts.first_name,
+        "union": settings.UNIONROLL_UNION_NAME,
+        "phone": settings.UNIONROLL_UNION_PHONE,
+        "email": settings.UNIONROLL_UNION_EMAIL,
+        "window_ends": date_text(facts.window_ends),
+        "ended_on": date_text(facts.ended_on),
+        "covered_from": date_text(facts.covered_from),
+        "void": facts.void,
+        "access_link": facts.access_link,
+        "access_code": facts.access_code,
+    }
+
+
+def notice_render(
+    *, kind: str, language: str, facts: NoticeFacts, today: dt.date
+) -> RenderedNotice:
+    language = notice_language(language)
+    with translation.override(language):
+        context = notice_context(facts)
+        dated = date_text(today)
+        subject = _lines(render_to_string(f"notifications/{kind}/subject.txt", context))
+        body = render_to_string(f"notifications/{kind}/body.txt", context)
+        sms = _lines(render_to_string(f"notifications/{kind}/sms.txt", context))
+    return RenderedNotice(
+        language=language,
+        dated=dated,
+        subject=" ".join(subject),
+        paragraphs=_paragraphs(body),
+        sms=" ".join(sms),
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def _paragraphs(text: str) -> list[str]:
+    # Blank lines separate paragraphs; lines inside one (a signature) stay lines.
+    blocks = re.split(r"\n\s*\n", text)
+    return ["\n".join(_lines(block)) for block in blocks if block.strip()]

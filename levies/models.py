@@ -501,6 +501,15 @@ class StripeCustomer(models.Model):
     )
     customer_id = models.CharField(max_length=255, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The SEPA Direct Debit payment method (pm_…) the payer saved under a mandate, and the
+    # Stripe time of the setup_intent.succeeded event that reported it: later invoices are
+    # debited with it off-session. A later mandate replaces an earlier one; an older event
+    # arriving late does not (docs/payments.md, "SEPA Direct Debit mandate"). NULL, not "",
+    # while there is none, like the time beside it.
+    sepa_payment_method_id = models.CharField(  # noqa: DJ001
+        max_length=255, null=True, blank=True
+    )
+    sepa_mandate_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.customer_id

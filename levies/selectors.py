@@ -23,6 +23,7 @@ from levies.models import (
     LevySchemeVersion,
     Payment,
     StateClaim,
+    StripeCustomer,
 )
 
 ZERO = Decimal("0.00")
@@ -682,3 +683,22 @@ def documents_to_match(*, entry: BankEntry, query: str = "") -> list[dict[str, A
         )
     candidates.sort(key=lambda c: (-c["score"], c["document"].due_date or dt.date.max))
     return candidates
+
+
+# --- SEPA Direct Debit mandates ----------------------------------------------------------------
+
+
+def sepa_mandate_of(*, organisation: Organisation) -> StripeCustomer | None:
+    """The organisation's Stripe customer when it holds an active SEPA mandate, else None."""
+    return StripeCustomer.objects.filter(
+        organisation=organisation, sepa_payment_method_id__isnull=False
+    ).first()
+
+
+def sepa_mandates_active() -> QuerySet[StripeCustomer]:
+    """Every payer with an active SEPA mandate, for union staff."""
+    return (
+        StripeCustomer.objects.filter(sepa_payment_method_id__isnull=False)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )

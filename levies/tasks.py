@@ -58,3 +58,18 @@ def invoice_reminders_send_task() -> dict[str, int]:
     from levies.services.arrears import invoice_reminders_send
 
     return invoice_reminders_send()
+
+
+@shared_task
+def invoices_collect_by_direct_debit_task(invoice_ids: list[int]) -> dict[str, int]:
+    """Debit newly issued invoices under their payers' SEPA mandates (queued on commit by
+    ``invoices_issue``); an invoice already debited or paid is skipped, so a rerun is safe."""
+    from levies.models import Invoice
+    from levies.services.direct_debit import invoices_collect_by_direct_debit
+
+    report = invoices_collect_by_direct_debit(invoices=Invoice.objects.filter(pk__in=invoice_ids))
+    return {
+        "collected": len(report["collected"]),
+        "failed": len(report["failed"]),
+        "skipped": report["skipped"],
+    }

@@ -9,6 +9,7 @@ app_name = "levies"
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/statement.pdf", views.payer_statement_pdf, name="payer_statement_pdf"),
+    path("invoices/direct-debit/", views.direct_debit, name="direct_debit"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf", views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/pay", views.invoice_pay, name="invoice_pay"),

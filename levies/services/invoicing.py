@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +47,8 @@ from levies.models import (
 from levies.payment_reference import payment_reference_for_invoice
 from levies.services.assessment import LOCK_NAMESPACE, levies_assess
 from levies.services.ledger import ledger_post
+from levies.stripe_gateway import stripe_enabled
+from levies.tasks import invoices_collect_by_direct_debit_task
 from unionroll.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -180,6 +183,13 @@ def invoices_issue(
                 org=org, rows=rows, total=total, issue_date=issue_date, p=p, cur=cur
             )
             issued.append(_invoice_summary(invoice, kvks[org]))
+        debit = [i["id"] for i in issued if i["kind"] == Invoice.Kind.INVOICE]
+        if debit and stripe_enabled():
+            # Payers with a SEPA mandate are debited once the invoices exist for good; robust:
+            # a failure to queue or to debit is logged and never undoes or blocks the issuing.
+            transaction.on_commit(
+                partial(invoices_collect_by_direct_debit_task.delay, debit), robust=True
+            )
     logger.info(
         "invoices for %s..%s: %s issued (%s credit notes)",
         period_start,

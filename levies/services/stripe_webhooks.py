@@ -24,6 +24,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from levies.models import Invoice, Payment, StripeEvent
+from levies.services.direct_debit import sepa_mandate_store
 from levies.services.payments import payment_book
 from levies.stripe_gateway import StripeEventFields, event_fields, webhook_event_construct
 
@@ -94,11 +95,16 @@ def _detail(fields: StripeEventFields) -> dict[str, Any]:
         "amount_refunded": money(fields.amount_refunded),
         "payment_method_type": fields.payment_method_type,
         "failure_code": fields.failure_code,
+        "customer": fields.customer_id,
+        "payment_method": fields.payment_method_id,
     }
 
 
 def _handle(fields: StripeEventFields) -> tuple[str, Payment | None, dict[str, Any]]:
     detail = _detail(fields)
+    if fields.type == "setup_intent.succeeded":
+        # No money and no currency: a mandate for later debits.
+        return _on_setup_intent_succeeded(fields), None, detail
     if fields.type in PAYMENT_INTENT_STATUS:
         handler = _on_payment_intent
     elif fields.type == "charge.refunded":
@@ -225,4 +231,21 @@ def _on_dispute(fields: StripeEventFields, payment: Payment) -> Outcome:
     payment.save(update_fields=["dispute_id", "dispute_status", "amount_disputed", "updated_at"])
     return "processed", payment_book(
         payment=payment, memo=f"stripe {fields.type} {fields.payment_intent_id}"
+    )
+
+
+def _on_setup_intent_succeeded(fields: StripeEventFields) -> str:
+    """A payer completed a SEPA mandate: store its payment method on the payer's customer.
+    A SetupIntent for anything but a SEPA debit (a card saved in the dashboard) is ignored."""
+    if (
+        fields.object_type != "setup_intent"
+        or fields.payment_method_type != "sepa_debit"
+        or not fields.customer_id
+        or not fields.payment_method_id
+    ):
+        return "ignored"
+    return sepa_mandate_store(
+        customer_id=fields.customer_id,
+        payment_method_id=fields.payment_method_id,
+        set_up_at=fields.created,
     )

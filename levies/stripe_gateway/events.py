@@ -47,6 +47,9 @@ HANDLED_EVENT_TYPES = frozenset(
         "charge.dispute.funds_withdrawn",
         "charge.dispute.funds_reinstated",
         "charge.dispute.closed",
+        # A payer completed a SEPA Direct Debit mandate: its payment method collects later
+        # invoices off-session.
+        "setup_intent.succeeded",
     }
 )
 
@@ -156,6 +159,10 @@ class StripeEventFields:
     payment_method_type: str | None
     failure_code: str | None
     dispute_reason: str | None
+    # The Stripe customer (cus_…) and the payment method (pm_…) the object names: what a
+    # SetupIntent handler needs to store a mandate. Defaults keep this an additive change.
+    customer_id: str | None = None
+    payment_method_id: str | None = None
 
 
 def _id(value: Any) -> str | None:
@@ -274,4 +281,6 @@ def event_fields(event: Mapping[str, Any]) -> StripeEventFields:
         payment_method_type=_payment_method_type(obj),
         failure_code=failure_code,
         dispute_reason=dispute_reason,
+        customer_id=_id(obj.get("customer")),
+        payment_method_id=_id(obj.get("payment_method")),
     )

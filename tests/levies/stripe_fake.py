@@ -521,3 +521,58 @@ def refund_event(
         invoice_number=invoice_number,
     )
     return stripe_event(event_type, obj, event_id=event_id)
+
+
+def setup_intent_object(
+    *,
+    customer_id: str,
+    payment_method_id: str | None,
+    status: str = "succeeded",
+    setup_intent_id: str | None = None,
+    payment_method_type: str = "sepa_debit",
+    organisation_id: int | None = None,
+) -> dict[str, Any]:
+    """A SetupIntent as Stripe's API reference shows it (a SEPA mandate: ``mandate`` set)."""
+    seti_id = setup_intent_id or new_id("seti")
+    return {
+        "id": seti_id,
+        "object": "setup_intent",
+        "cancellation_reason": None,
+        "client_secret": f"{seti_id}_secret_test",
+        "created": int(time.time()),
+        "customer": customer_id,
+        "description": None,
+        "last_setup_error": None,
+        "latest_attempt": new_id("setatt"),
+        "livemode": False,
+        "mandate": new_id("mandate") if payment_method_type == "sepa_debit" else None,
+        "metadata": {"organisation_id": str(organisation_id)} if organisation_id else {},
+        "next_action": None,
+        "payment_method": payment_method_id,
+        "payment_method_types": [payment_method_type],
+        "status": status,
+        "usage": "off_session",
+    }
+
+
+def setup_intent_event(
+    event_type: str = "setup_intent.succeeded",
+    *,
+    customer_id: str,
+    payment_method_id: str | None,
+    payment_method_type: str = "sepa_debit",
+    setup_intent_id: str | None = None,
+    organisation_id: int | None = None,
+    event_id: str | None = None,
+    created: int | None = None,
+) -> dict[str, Any]:
+    """``setup_intent.succeeded`` (a payer completed a SEPA mandate) and its siblings."""
+    obj = setup_intent_object(
+        customer_id=customer_id,
+        payment_method_id=payment_method_id,
+        status="succeeded" if event_type == "setup_intent.succeeded" else "requires_payment_method",
+        setup_intent_id=setup_intent_id,
+        payment_method_type=payment_method_type,
+        organisation_id=organisation_id,
+    )
+    return stripe_event(event_type, obj, event_id=event_id, created=created)

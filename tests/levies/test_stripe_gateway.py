@@ -42,6 +42,7 @@ from tests.levies.stripe_fake import (
     new_id,
     payment_intent_event,
     refund_event,
+    setup_intent_event,
     signed_event,
     stripe_event,
 )
@@ -797,12 +798,25 @@ def test_every_handled_event_type_has_fields_for_its_handler():
             t, payment_intent_id="pi_E", charge_id="py_E", amount_cents=100
         ),
     }
-    for event_type in sorted(HANDLED_EVENT_TYPES):
+    # setup_intent.succeeded moves no money: its fields are checked on their own below.
+    for event_type in sorted(HANDLED_EVENT_TYPES - {"setup_intent.succeeded"}):
         builder = next(b for prefix, b in builders.items() if event_type.startswith(prefix))
         fields = event_fields(builder(event_type))
         assert fields.type == event_type
         assert fields.payment_intent_id
         assert fields.amount == Decimal("1.00")
+
+
+def test_a_succeeded_sepa_setup_intent_gives_customer_and_payment_method():
+    event = setup_intent_event(customer_id="cus_G", payment_method_id="pm_G")
+
+    fields = event_fields(event)
+
+    assert "setup_intent.succeeded" in HANDLED_EVENT_TYPES
+    assert (fields.object_type, fields.status) == ("setup_intent", "succeeded")
+    assert (fields.customer_id, fields.payment_method_id) == ("cus_G", "pm_G")
+    assert fields.payment_method_type == "sepa_debit"
+    assert fields.amount is None
 
 
 def test_amounts_in_another_currency_are_not_read_as_euros():

@@ -18,6 +18,8 @@ from enrolment.models import (
     EnrolmentPolicy,
     Membership,
     MembershipEvent,
+    MinimumWageRate,
+    MinimumWageYouthShare,
     PayrollLine,
     Person,
     PossibleDuplicate,
@@ -488,3 +490,15 @@ class PayrollLineAdmin(ReadOnlyAdmin):
         "superseded_by",
     ]
     readonly_fields = fields
+
+
+@admin.register(MinimumWageRate)
+class MinimumWageRateAdmin(admin.ModelAdmin):
+    """Union admins add each new statutory rate (indexed every January and July)."""
+
+    list_display = ["valid_from", "hourly"]
+
+
+@admin.register(MinimumWageYouthShare)
+class MinimumWageYouthShareAdmin(admin.ModelAdmin):
+    list_display = ["age", "percent"]

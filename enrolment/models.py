@@ -322,3 +322,39 @@ class PayrollLine(models.Model):
 
     def __str__(self) -> str:
         return f"Payroll line #{self.pk}"
+
+
+class MinimumWageRate(models.Model):
+    """The statutory minimum wage (WML) per hour for workers aged 21 and over, from a date.
+
+    Indexed twice a year; union admins add each new rate in the admin. Younger workers get a
+    share of it (MinimumWageYouthShare). Members are shown what applies to them on a day.
+    """
+
+    valid_from = models.DateField(unique=True)
+    hourly = models.DecimalField(max_digits=8, decimal_places=2)
+
+    class Meta:
+        ordering = ["-valid_from"]
+        constraints = [models.CheckConstraint(condition=Q(hourly__gt=0), name="wml_positive")]
+
+    def __str__(self) -> str:
+        return f"€ {self.hourly} per hour from {self.valid_from}"
+
+
+class MinimumWageYouthShare(models.Model):
+    """The share of the adult minimum wage a worker of this age is owed (e.g. 18: 50 %)."""
+
+    age = models.PositiveSmallIntegerField(unique=True)
+    percent = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        ordering = ["-age"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gt=0) & Q(percent__lt=100), name="wml_youth_share_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"age {self.age}: {self.percent} %"

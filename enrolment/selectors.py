@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
@@ -9,7 +11,14 @@ from django.db.models import QuerySet
 
 from employers.models import Organisation, User
 from employers.selectors import organisation_by_kvk
-from enrolment.models import Membership, RosterUpload, WorkerNumber
+from enrolment.models import (
+    Membership,
+    MinimumWageRate,
+    MinimumWageYouthShare,
+    RosterUpload,
+    WorkerNumber,
+)
+from levies.money import round_money
 from unionroll.exceptions import ApplicationError
 
 
@@ -138,3 +147,21 @@ def roster_organisation_for(*, user: Any, kvk: str | None) -> Organisation:
             "permission_denied", "You can only upload rosters for your own organisation."
         )
     return user.organisation
+
+
+def minimum_hourly_wage(*, age: int, on: dt.date) -> Decimal | None:
+    """The statutory minimum wage per hour for a worker of ``age`` on ``on``; None when no rate
+    applies (before the first stored rate, or under the youngest age with a share).
+
+    A younger worker's rate is the adult rate times the age's share, rounded to the cent once.
+    """
+    rate = MinimumWageRate.objects.filter(valid_from__lte=on).order_by("-valid_from").first()
+    if rate is None:
+        return None
+    oldest_share = MinimumWageYouthShare.objects.order_by("-age").first()
+    if oldest_share is None or age > oldest_share.age:
+        return rate.hourly
+    share = MinimumWageYouthShare.objects.filter(age=age).first()
+    if share is None:
+        return None
+    return round_money(rate.hourly * share.percent / 100)

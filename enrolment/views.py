@@ -7,7 +7,6 @@ upload is a 404, so its existence is not revealed. Uploading goes through ``rost
 from __future__ import annotations
 
 import csv
-import re
 from decimal import Decimal
 
 from django.core.paginator import Paginator
@@ -28,12 +27,11 @@ from enrolment.selectors import (
 )
 from enrolment.services import roster_submit
 from unionroll.exceptions import ApplicationError
+from unionroll.spreadsheets import spreadsheet_safe
 
 RUNNING = (RosterUpload.Status.RECEIVED, RosterUpload.Status.PROCESSING)
 UPLOADS_PER_PAGE = 25
 ERRORS_CSV_COLUMNS = ("row", "column", "code", "message", "value")
-# Cells that a spreadsheet would run as a formula; "-12" stays a number (hours, money).
-_FORMULA_START = re.compile(r"^(?:[=+@\t\r]|-(?!\d+(?:[.,]\d+)?$))")
 
 
 @organisation_staff_required
@@ -141,16 +139,9 @@ def roster_errors_csv_response(upload: RosterUpload) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(ERRORS_CSV_COLUMNS)
     for error in roster_upload_summary(upload)["errors"]:
-        writer.writerow(_csv_safe(error.get(column)) for column in ERRORS_CSV_COLUMNS)
+        # The values come from the uploaded file: "=HYPERLINK(...)" must stay text.
+        writer.writerow(spreadsheet_safe(error.get(column)) for column in ERRORS_CSV_COLUMNS)
     return response
-
-
-def _csv_safe(value: object) -> object:
-    # The values come from the uploaded file; a cell such as "=HYPERLINK(...)" must stay text
-    # when the clerk opens the report in a spreadsheet.
-    if isinstance(value, str) and _FORMULA_START.match(value):
-        return "'" + value
-    return "" if value is None else value
 
 
 def _changes_rows(changes: dict) -> list[tuple[str, str, str]]:

@@ -38,6 +38,7 @@ from levies.selectors import (
 )
 from levies.services.bank_import import bank_entry_allocate, bank_entry_park
 from unionroll.exceptions import ApplicationError
+from unionroll.spreadsheets import spreadsheet_safe
 
 CSV_COLUMNS = (
     ("brought_forward", "brought_forward"),
@@ -151,7 +152,13 @@ def desk_export(request: HttpRequest) -> HttpResponse:
     writer.writerow(["period_start", "period_end", "payer", "kvk", *(c for c, _ in CSV_COLUMNS)])
     for row in rec["rows"]:
         writer.writerow(
-            [start, end, row["payer"], row["kvk"], *(f"{row[k]:.2f}" for _, k in CSV_COLUMNS)]
+            [
+                start,
+                end,
+                spreadsheet_safe(row["payer"]),
+                row["kvk"],
+                *(f"{row[k]:.2f}" for _, k in CSV_COLUMNS),
+            ]
         )
     writer.writerow([start, end, "total", "", *(f"{rec['totals'][k]:.2f}" for _, k in CSV_COLUMNS)])
     suspense = rec["suspense"]

@@ -41,6 +41,7 @@ from levies.documents.layout import (
     two_columns,
 )
 from levies.payment_reference import payment_reference_format
+from unionroll.spreadsheets import spreadsheet_safe
 
 CSV_HEADER = ("period_start", "period_end", "sector", "payer", "payer_kvk", "members", "amount")
 CSV_TOTAL_LABEL = "TOTAL"
@@ -206,14 +207,6 @@ def state_claim_pdf(doc: StateClaimDocument) -> bytes:
     )
 
 
-def _csv_text(value: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheet programs; a leading
-    # apostrophe keeps it text (OWASP "CSV injection"). Only text columns, never the numbers.
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def state_claim_csv(doc: StateClaimDocument) -> str:
     """The claim as CSV: a header, one row per sector and payer, then a ``TOTAL`` row.
 
@@ -229,9 +222,9 @@ def state_claim_csv(doc: StateClaimDocument) -> str:
             [
                 start,
                 end,
-                _csv_text(row.sector),
-                _csv_text(row.payer),
-                _csv_text(row.payer_kvk),
+                spreadsheet_safe(row.sector),
+                spreadsheet_safe(row.payer),
+                spreadsheet_safe(row.payer_kvk),
                 row.members,
                 f"{row.amount:.2f}",
             ]

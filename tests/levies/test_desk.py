@@ -262,6 +262,17 @@ def test_csv_export_has_the_same_figures_as_the_page(admin_client, book):
     assert ["unmatched receipts", "0.00", "190.00", "0.00", "190.00"] in rows
 
 
+def test_csv_export_keeps_a_payer_name_that_looks_like_a_formula_as_text(admin_client, book):
+    book["flex"].name = '=HYPERLINK("http://evil.example","Flexkracht")'
+    book["flex"].save(update_fields=["name"])
+
+    response = admin_client.get(reverse("levies:desk_export"), {"month": MONTH})
+
+    payers = [row[2] for row in csv.reader(io.StringIO(response.content.decode())) if row[2:]]
+    assert "'" + book["flex"].name in payers
+    assert book["flex"].name not in payers
+
+
 # --- the unmatched queue ----------------------------------------------------------------------
 
 

@@ -30,12 +30,14 @@ from levies.documents.layout import (
     header_cell,
     key_value_table,
     nbsp,
+    notes_block,
     party_block,
     render,
     styles,
     text,
     title_block,
     two_columns,
+    union_footer,
 )
 from levies.payment_reference import payment_reference_format
 
@@ -182,20 +184,12 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
         Spacer(1, 14),
         KeepTogether([_payment_box(doc, s)]),
     ]
-    if doc.notes:
-        story.append(Spacer(1, 10))
-        story.extend(Paragraph(text(note), s.small) for note in doc.notes)
-
-    footer_ids = [doc.union.name]
-    if doc.union.kvk:
-        footer_ids.append(f"KvK {doc.union.kvk}")
-    if doc.union.iban:
-        footer_ids.append(f"IBAN {format_iban(doc.union.iban)}")
+    story.extend(notes_block(doc.notes, s))
     return render(
         story,
         title=f"{nl} {doc.number}",
         author=doc.union.name,
-        footer_left=" · ".join(footer_ids),
+        footer_left=union_footer(doc.union, with_iban=True),
         footer_right=f"{nl} / {en} {doc.number} · {{page}}/{{pages}}",
         running_header=f"{nl} / {en} {doc.number} · {doc.payer.name} (vervolg / continued)",
     )

@@ -21,6 +21,7 @@ from reportlab.platypus import (
     Frame,
     PageTemplate,
     Paragraph,
+    Spacer,
     Table,
     TableStyle,
 )
@@ -165,6 +166,23 @@ def key_value_table(
         )
     )
     return table
+
+
+def notes_block(notes: Sequence[str], s: Styles) -> list[Flowable]:
+    """A document's closing notes in small print (nothing when there are none)."""
+    if not notes:
+        return []
+    return [Spacer(1, 10), *(Paragraph(text(note), s.small) for note in notes)]
+
+
+def union_footer(union: Party, *, with_iban: bool = False) -> str:
+    """The union's name and KvK (and IBAN where money is asked for), for the page footer."""
+    parts = [union.name]
+    if union.kvk:
+        parts.append(f"KvK {union.kvk}")
+    if with_iban and union.iban:
+        parts.append(f"IBAN {format_iban(union.iban)}")
+    return " · ".join(parts)
 
 
 def two_columns(left: list[Flowable], right: list[Flowable] | Flowable, *, split: float) -> Table:

@@ -33,12 +33,14 @@ from levies.documents.layout import (
     header_cell,
     key_value_table,
     nbsp,
+    notes_block,
     party_block,
     render,
     styles,
     text,
     title_block,
     two_columns,
+    union_footer,
 )
 from levies.payment_reference import payment_reference_format
 from unionroll.spreadsheets import spreadsheet_safe
@@ -190,18 +192,12 @@ def state_claim_pdf(doc: StateClaimDocument) -> bytes:
                 ]
             ),
         ]
-    if doc.notes:
-        story.append(Spacer(1, 10))
-        story.extend(Paragraph(text(note), s.small) for note in doc.notes)
-
-    footer_ids = [doc.union.name]
-    if doc.union.kvk:
-        footer_ids.append(f"KvK {doc.union.kvk}")
+    story.extend(notes_block(doc.notes, s))
     return render(
         story,
         title=f"Declaratie staatsbijdrage {doc.reference}",
         author=doc.union.name,
-        footer_left=" · ".join(footer_ids),
+        footer_left=union_footer(doc.union),
         footer_right=f"Declaratie / Claim {doc.reference} · {{page}}/{{pages}}",
         running_header=f"Declaratie / Claim {doc.reference} (vervolg / continued)",
     )

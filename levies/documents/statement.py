@@ -27,6 +27,7 @@ from levies.documents.layout import (
     text,
     title_block,
     two_columns,
+    union_footer,
 )
 
 
@@ -156,7 +157,7 @@ def statement_pdf(doc: StatementDocument) -> bytes:
         story,
         title=f"Rekeningoverzicht {doc.payer.name}",
         author=doc.union.name,
-        footer_left=doc.union.name,
+        footer_left=union_footer(doc.union),
         footer_right=f"Rekeningoverzicht / Statement {format_date(doc.date)} · {{page}}/{{pages}}",
         running_header=f"Rekeningoverzicht / Statement · {doc.payer.name}",
     )

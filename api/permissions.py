@@ -10,14 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-
-def acts_for_an_organisation(user: object) -> bool:
-    """An API key, a user of an organisation, or a union admin (who acts for any)."""
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and (getattr(user, "is_union_admin", False) or getattr(user, "organisation_id", None))
-    )
+from employers.access import acts_for_an_organisation
 
 
 class IsOrganisationMemberOrUnionAdmin(BasePermission):

@@ -19,12 +19,21 @@ install: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m notifications.catalogs compile
 
+# Test-only tools from npm: axe-core for the portal's accessibility checks (the browser tests
+# skip them on a machine without npm; CI requires them). No lock file: the version is pinned in
+# package.json and a lock would name download hosts.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --no-package-lock --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility checks in the browser tests will be skipped"; fi
+
 demo: $(STAMP) messages
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py demo_load
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP) messages
+test: $(STAMP) messages $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -1,13 +1,29 @@
 from __future__ import annotations
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
-from employers.models import ApiKey, Organisation, Sector, Site, User
-from employers.services import api_key_revoke
+from employers.models import ApiKey, Organisation, Sector, Site, User, WorkplaceVisit
+from employers.selectors import (
+    VISIT_NOTICE_GROUPS,
+    visit_access_notices,
+    visit_notice_counts,
+)
+from employers.services import (
+    api_key_revoke,
+    visit_cancel,
+    visit_reschedule,
+    visit_schedule,
+    visit_validate,
+)
 from enrolment.models import EnrolmentPolicy
+from unionroll.exceptions import ApplicationError
 
 
 class EnrolmentPolicyInline(admin.StackedInline):
@@ -44,9 +60,19 @@ class SiteInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kvk", "kind", "sector_codes", "created_at"]
+    list_display = ["name", "kvk", "kind", "sector_codes", "contact_email", "created_at"]
     list_filter = ["kind", "sectors"]
     search_fields = ["name", "=kvk"]
+    fields = [
+        "name",
+        "kvk",
+        "kind",
+        "address",
+        "billing_email",
+        "contact_email",
+        "sectors",
+        "created_at",
+    ]
     filter_horizontal = ["sectors"]
     readonly_fields = ["created_at"]
 
@@ -145,3 +171,238 @@ class ApiKeyAdmin(admin.ModelAdmin):
             api_key_revoke(api_key=api_key)
             revoked += 1
         self.message_user(request, f"Revoked {revoked} API key(s).", messages.SUCCESS)
+
+
+# --- Workplace visits -----------------------------------------------------------------------------
+
+
+class WorkplaceVisitForm(forms.ModelForm):
+    languages = forms.MultipleChoiceField(
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="The languages the visiting representatives speak.",
+    )
+
+    class Meta:
+        model = WorkplaceVisit
+        fields = ["site", "starts_at", "ends_at", "place", "languages", "note", "notify_days_ahead"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "notify_days_ahead" in self.fields and not self.instance.pk:
+            self.fields["notify_days_ahead"].initial = settings.UNIONROLL_VISIT_NOTICE_DAYS
+        if "note" in self.fields:
+            self.fields[
+                "note"
+            ].help_text = (
+                "Shown to members as it is written, whatever their language: keep it short."
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        if self.instance.pk and self.instance.status == WorkplaceVisit.Status.CANCELLED:
+            raise forms.ValidationError("A cancelled visit cannot be changed.")
+        try:
+            visit_validate(
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                place=data.get("place") or "",
+                languages=data.get("languages") or [],
+                notify_days_ahead=data["notify_days_ahead"],
+                now=timezone.now(),
+            )
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        return data
+
+
+@admin.register(WorkplaceVisit)
+class WorkplaceVisitAdmin(admin.ModelAdmin):
+    """Union admins schedule visits here (the add form), move them (change the time or place:
+    everyone already told hears of it) and cancel them (the action). Every save goes through
+    employers.services, which records the notices on commit.
+
+    Counts are of the current version; members' names never show here.
+    """
+
+    form = WorkplaceVisitForm
+    list_display = [
+        "id",
+        "site",
+        "starts_at",
+        "place",
+        "status",
+        "version",
+        "member_notices",
+        "access_notices_summary",
+    ]
+    list_filter = ["status", "site__sector"]
+    list_select_related = ["site"]
+    search_fields = ["site__name", "site__code", "site__hirer__name", "place"]
+    date_hierarchy = "starts_at"
+    ordering = ["-starts_at"]
+    actions = ["cancel_visits"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and getattr(request.user, "is_union_admin", False)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Notices name the visit they announce; cancel instead.
+        return False
+
+    def get_fieldsets(self, request: HttpRequest, obj: WorkplaceVisit | None = None):
+        visit = [
+            "site",
+            "starts_at",
+            "ends_at",
+            "place",
+            "languages",
+            "note",
+            "notify_days_ahead",
+        ]
+        if obj is None:
+            return [(None, {"fields": visit})]
+        return [
+            (None, {"fields": [*visit, "status", "version", "created_by", "created_at"]}),
+            ("Notices of this version", {"fields": ["member_notice_table", "access_notice_table"]}),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: WorkplaceVisit | None = None):
+        if obj is None:
+            return []
+        readonly = ["site", "status", "version", "created_by", "created_at"]
+        readonly += ["member_notice_table", "access_notice_table"]
+        if obj.status == WorkplaceVisit.Status.CANCELLED:
+            readonly += ["starts_at", "ends_at", "place", "languages", "note", "notify_days_ahead"]
+        return readonly
+
+    def save_model(self, request: HttpRequest, obj: WorkplaceVisit, form, change: bool) -> None:
+        data = form.cleaned_data
+        try:
+            if not change:
+                visit = visit_schedule(
+                    site=data["site"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    place=data["place"],
+                    languages=data.get("languages") or [],
+                    note=data.get("note") or "",
+                    notify_days_ahead=data["notify_days_ahead"],
+                    created_by=request.user,
+                )
+            else:
+                visit = visit_reschedule(
+                    visit_id=obj.pk,
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    place=data["place"],
+                    languages=data.get("languages") or [],
+                    note=data.get("note") or "",
+                    notify_days_ahead=data["notify_days_ahead"],
+                )
+        except ApplicationError as exc:
+            # A race the form could not see (cancelled or started meanwhile).
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        # The admin goes on with this object (its log entry, the redirect).
+        obj.pk, obj.version, obj.created_at = visit.pk, visit.version, visit.created_at
+
+    @admin.action(description="Cancel the selected visits (everyone told hears it)")
+    def cancel_visits(self, request: HttpRequest, queryset: QuerySet[WorkplaceVisit]) -> None:
+        cancelled, refused = 0, 0
+        for visit_id in queryset.filter(status=WorkplaceVisit.Status.SCHEDULED).values_list(
+            "pk", flat=True
+        ):
+            try:
+                visit_cancel(visit_id=visit_id)
+                cancelled += 1
+            except ApplicationError:
+                refused += 1
+        self.message_user(request, f"Cancelled {cancelled} visit(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"{refused} visit(s) were already over and stay as they were.",
+                messages.WARNING,
+            )
+
+    @admin.display(description="member notices")
+    def member_notices(self, obj: WorkplaceVisit) -> str:
+        counts = visit_notice_counts(visit=obj).by_group()
+        shown = [f"{n} {group.replace('_', ' ')}" for group, n in counts.items() if n]
+        return ", ".join(shown) or "none"
+
+    @admin.display(description="access notices")
+    def access_notices_summary(self, obj: WorkplaceVisit) -> str:
+        notices = visit_access_notices(visit=obj)
+        sent = sum(1 for n in notices if n.status == "sent")
+        return f"{sent} of {len(notices)} sent" if notices else "none"
+
+    @admin.display(description="member notices by channel")
+    def member_notice_table(self, obj: WorkplaceVisit) -> str:
+        counts = visit_notice_counts(visit=obj)
+        if not counts.total:
+            return "No member notices for this version."
+        header = format_html_join(
+            "", "<th>{}</th>", ((g.replace("_", " "),) for g in VISIT_NOTICE_GROUPS)
+        )
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th>{}</tr>",
+            (
+                (
+                    channel,
+                    format_html_join(
+                        "", "<td>{}</td>", ((groups[g],) for g in VISIT_NOTICE_GROUPS)
+                    ),
+                )
+                for channel, groups in sorted(counts.by_channel.items())
+            ),
+        )
+        totals = counts.by_group()
+        total_row = format_html_join("", "<td>{}</td>", ((totals[g],) for g in VISIT_NOTICE_GROUPS))
+        return format_html(
+            "<table><thead><tr><th>channel</th>{}</tr></thead><tbody>{}"
+            "<tr><th>all ({})</th>{}</tr></tbody></table>",
+            header,
+            rows,
+            counts.total,
+            total_row,
+        )
+
+    @admin.display(description="access notices")
+    def access_notice_table(self, obj: WorkplaceVisit) -> str:
+        notices = visit_access_notices(visit=obj)
+        if not notices:
+            return "No access notices for this version."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    n.organisation.name,
+                    n.data.get("role", ""),
+                    n.status,
+                    timezone.localtime(n.sent_at).strftime("%Y-%m-%d %H:%M") if n.sent_at else "",
+                    n.last_error,
+                )
+                for n in notices
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>organisation</th><th>as</th><th>status</th><th>sent</th>"
+            "<th>error</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )

@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from functools import partial
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
@@ -15,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from enrolment.models import (
+    AccessCode,
     EnrolmentPolicy,
     Membership,
     MembershipEvent,
@@ -23,7 +26,9 @@ from enrolment.models import (
     PayrollLine,
     Person,
     PossibleDuplicate,
+    RightsText,
     RosterUpload,
+    SignInLink,
     WorkerNumber,
 )
 from enrolment.services import (
@@ -502,3 +507,76 @@ class MinimumWageRateAdmin(admin.ModelAdmin):
 @admin.register(MinimumWageYouthShare)
 class MinimumWageYouthShareAdmin(admin.ModelAdmin):
     list_display = ["age", "percent"]
+
+
+@admin.register(SignInLink)
+class SignInLinkAdmin(ReadOnlyAdmin):
+    """Who asked for portal sign-in links and whether they were used; never the token."""
+
+    list_display = ["id", "membership_link", "channel", "created_at", "expires_at", "used_at"]
+    fields = ["membership_link", "channel", "created_at", "expires_at", "used_at"]
+    readonly_fields = fields
+
+    @admin.display(description="membership")
+    def membership_link(self, obj: SignInLink) -> str:
+        return admin_link(Membership, obj.membership_id)
+
+
+@admin.register(AccessCode)
+class AccessCodeAdmin(ReadOnlyAdmin):
+    """That a printed code exists for a membership; the code itself is not kept."""
+
+    list_display = ["id", "membership_link", "created_at"]
+    fields = ["membership_link", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="membership")
+    def membership_link(self, obj: AccessCode) -> str:
+        return admin_link(Membership, obj.membership_id)
+
+
+class RightsTextForm(forms.ModelForm):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    phase = forms.ChoiceField(
+        choices=[("", "every phase"), *((p, f"phase {p}") for p in ("A", "B", "C"))],
+        required=False,
+    )
+
+    class Meta:
+        model = RightsText
+        fields = ["topic", "language", "sector", "phase", "valid_from", "title", "body"]
+        help_texts = {
+            "sector": "Leave empty for every sector.",
+            "valid_from": "Members see the newest version valid on the day they read it. To "
+            'change a text from a later date, add a new version ("Save as new").',
+            "body": "Plain text; an empty line starts a new paragraph. In the minimum wage text, "
+            "{minimum_wage} becomes the member's hourly amount and {age} their age.",
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        body = cleaned.get("body") or ""
+        if cleaned.get("topic") == RightsText.Topic.MINIMUM_WAGE and "{minimum_wage}" not in body:
+            # Without it members would read the rules but not the amount owed to them.
+            raise forms.ValidationError(
+                "The minimum wage text must contain {minimum_wage}, where the amount goes."
+            )
+        return cleaned
+
+
+@admin.register(RightsText)
+class RightsTextAdmin(admin.ModelAdmin):
+    """Union admins edit the rights information members read, per sector, phase and language.
+
+    A change that should start on a later date is a new version: "Save as new" with a later
+    "valid from"; the old one stays until then.
+    """
+
+    form = RightsTextForm
+    list_display = ["title", "topic", "language", "sector", "phase", "valid_from", "updated_at"]
+    list_filter = ["topic", "language", "sector", "phase"]
+    list_select_related = ["sector"]
+    search_fields = ["title"]
+    ordering = ["topic", "language", "sector", "phase", "-valid_from"]
+    save_as = True
+    readonly_fields = ["updated_at"]

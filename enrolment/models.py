@@ -358,3 +358,82 @@ class MinimumWageYouthShare(models.Model):
 
     def __str__(self) -> str:
         return f"age {self.age}: {self.percent} %"
+
+
+# --- The member portal -------------------------------------------------------------------------
+
+
+class SignInLink(models.Model):
+    """A single-use sign-in link for one membership, sent by SMS or e-mail.
+
+    Only a SHA-256 of the link's random token is stored (the token has 256 bits: nothing to
+    brute-force); the link itself exists only in the message. ``used_at`` is set by one
+    conditional UPDATE, so of two clicks on the same link only one signs in.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=10)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Sign-in link #{self.pk}"
+
+
+class AccessCode(models.Model):
+    """The personal code printed in a member's welcome letter; with the date of birth it signs
+    in. Stored as a keyed hash (HMAC under the server secret), so the table alone reveals no
+    code; looked up by that hash."""
+
+    membership = models.OneToOneField(Membership, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Access code #{self.pk}"
+
+
+class RightsText(models.Model):
+    """One piece of rights information in one language, valid from a date.
+
+    Union admins edit these in the admin. A member sees, per topic, the newest text valid today
+    for their language, preferring one for their sector over the general one (no sector) and
+    one for their agency phase over the one for every phase (blank).
+    """
+
+    class Topic(models.TextChoices):
+        MINIMUM_WAGE = "minimum_wage", "Minimum wage"
+        HOLIDAY_PAY = "holiday_pay", "Holiday pay"
+        DEDUCTIONS = "deductions", "Deductions from wages"
+        SICK_PAY = "sick_pay", "Sick pay"
+        PHASES = "phases", "Agency phases"
+        HELP = "help", "Where to get help"
+
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+    language = models.CharField(max_length=8)
+    # Blank for every sector.
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The agency CAO phase ("A", "B", "C") this text is for; blank for every phase.
+    phase = models.CharField(max_length=10, blank=True, default="")
+    valid_from = models.DateField()
+    title = models.CharField(max_length=200)
+    # Plain text; blank lines separate paragraphs. May name {minimum_wage} and {age}.
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["topic", "language", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "language", "sector", "phase", "valid_from"],
+                name="rights_text_once",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_topic_display()} ({self.language}, from {self.valid_from})"

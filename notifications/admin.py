@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from enrolment.admin import ReadOnlyAdmin, admin_link
 from enrolment.models import Membership, Person
-from notifications.models import Notice
+from notifications.models import Notice, OrganisationNotice
 
 
 @admin.register(Notice)
@@ -56,3 +56,40 @@ class NoticeAdmin(ReadOnlyAdmin):
     @admin.display(description="membership", ordering="membership_id")
     def membership_link(self, obj: Notice) -> str:
         return admin_link(Membership, obj.membership_id)
+
+
+@admin.register(OrganisationNotice)
+class OrganisationNoticeAdmin(ReadOnlyAdmin):
+    """Access notices of workplace visits to hirers and agencies; sent by tasks, watched here.
+    The visit's own page (employers) shows those of its current version."""
+
+    list_display = [
+        "id",
+        "organisation",
+        "kind",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+    list_filter = ["kind", "status"]
+    list_select_related = ["organisation"]
+    search_fields = ["=id", "organisation__name", "=organisation__kvk", "subject"]
+    ordering = ["-id"]
+    fields = [
+        "organisation",
+        "kind",
+        "subject",
+        "status",
+        "channel",
+        "attempts",
+        "last_error",
+        "provider_id",
+        "not_before",
+        "data",
+        "created_at",
+        "sent_at",
+    ]
+    readonly_fields = fields

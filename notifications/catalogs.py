@@ -38,13 +38,28 @@ def catalogues_compile(root: Path = ROOT) -> list[Path]:
     return written
 
 
+def catalogue_roots(root: Path = ROOT) -> list[Path]:
+    """Every directory that holds catalogues: locale/ and any app's own locale/."""
+    found = [root / "locale"]
+    found += sorted(p for p in root.glob("*/locale") if p.is_dir() and ".venv" not in p.parts)
+    return found
+
+
 def catalogue_problems(root: Path = ROOT) -> list[str]:
-    """What is wrong with the six catalogues: missing files, untranslated or fuzzy messages,
-    messages that some language lacks, placeholders that differ, English left in place."""
+    """What is wrong with the catalogues, in locale/ and in every app's locale/."""
+    problems: list[str] = []
+    for locale_dir in catalogue_roots(root):
+        problems += _root_problems(locale_dir, root)
+    return problems
+
+
+def _root_problems(locale_dir: Path, root: Path) -> list[str]:
+    """Missing files, untranslated or fuzzy messages, messages that some language lacks,
+    placeholders that differ, English left in place: for the six catalogues in one directory."""
     problems: list[str] = []
     entries: dict[str, dict[str, str]] = {}
     for lang in LANGUAGES:
-        path = root / "locale" / lang / "LC_MESSAGES" / "django.po"
+        path = locale_dir / lang / "LC_MESSAGES" / "django.po"
         if not path.exists():
             problems.append(f"{lang}: {path.relative_to(root)} is missing")
             continue
@@ -54,6 +69,12 @@ def catalogue_problems(root: Path = ROOT) -> list[str]:
             if entry.obsolete:
                 continue
             text = entry.msgstr
+            if entry.msgid_plural:
+                text = (
+                    entry.msgstr_plural.get(0, "")
+                    if all(v.strip() for v in entry.msgstr_plural.values())
+                    else ""
+                )
             if not text.strip():
                 problems.append(f"{lang}: no translation for {entry.msgid!r}")
             elif entry.fuzzy:

@@ -20,6 +20,9 @@ class Notice(models.Model):
         OPT_OUT = "opt_out", "Opt-out confirmation"
         OPT_IN = "opt_in", "Rejoin confirmation"
         WINDOW_CLOSING = "window_closing", "Opt-out window closing soon"
+        VISIT = "visit", "Workplace visit"
+        RIGHTS_REMINDER = "rights_reminder", "Yearly rights reminder"
+        PHASE_CHANGE = "phase_change", "CAO phase change"
 
     class Status(models.TextChoices):
         DUE = "due"
@@ -87,8 +90,64 @@ class Notice(models.Model):
                 fields=["id"],
                 condition=Q(status__in=["due", "deferred"]),
                 name="notice_pending",
-            )
+            ),
+            # A visit's notices by subject ("visit:<id>:v<version>", LIKE "visit:<id>:v%"):
+            # earlier recipients, counts per version. Partial, so the bulk welcome inserts do
+            # not pay for it.
+            models.Index(
+                fields=["subject"],
+                condition=Q(kind="visit"),
+                name="notice_visit_subject",
+                opclasses=["text_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} notice #{self.pk}"
+
+
+class OrganisationNotice(models.Model):
+    """A notice to an organisation's mailbox: the access notice of a workplace visit, to the
+    hirer and to each agency supplying the site.
+
+    Once per (organisation, kind, subject), the subject naming the visit version it announces;
+    delivered at most once by the same conditional claim as ``Notice``. It never carries
+    anything about members, not even how many of them were told.
+    """
+
+    class Kind(models.TextChoices):
+        VISIT_ACCESS = "visit_access", "Workplace visit access notice"
+
+    Status = Notice.Status
+
+    organisation = models.ForeignKey(
+        "employers.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # "visit:<id>:v<version>"
+    subject = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=Notice.Status.choices, default="due")
+    # What the notice says, as it was recorded: the visit, what changed, hirer or agency.
+    data = models.JSONField(default=dict, blank=True)
+    channel = models.CharField(max_length=10, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=60, blank=True, default="")
+    provider_id = models.CharField(max_length=100, blank=True, default="")
+    not_before = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(db_default=Now())
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "subject"], name="organisation_notice_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["subject"], name="org_notice_subject", opclasses=["text_pattern_ops"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice #{self.pk} to organisation {self.organisation_id}"

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import dateformat, translation
+from django.utils import dateformat, timezone, translation
 
 FALLBACK_LANGUAGE = "en"
 
@@ -72,6 +73,9 @@ class NoticeFacts:
     # Filled by the member portal work: a sign-in link (SMS, e-mail) or a printed code (letter).
     access_link: str = ""
     access_code: str = ""
+    # Anything else a kind's templates name (a visit's place, a phase). Dates and datetimes
+    # are written out in the member's language when the context is built.
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def notice_context(facts: NoticeFacts) -> dict[str, Any]:
@@ -87,7 +91,17 @@ def notice_context(facts: NoticeFacts) -> dict[str, Any]:
         "void": facts.void,
         "access_link": facts.access_link,
         "access_code": facts.access_code,
+        **{key: _localised(value) for key, value in facts.extra.items()},
     }
+
+
+def _localised(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        local = timezone.localtime(value)
+        return f"{date_text(local.date())}, {local:%H:%M}"
+    if isinstance(value, dt.date):
+        return date_text(value)
+    return value
 
 
 def notice_render(

@@ -9,7 +9,7 @@ import pytest
 # the test and for pytest-django's live server threads alike), so the test settings say so.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytest_plugins = ["tests.roster_people", "tests.levies.stripe_fake"]
+pytest_plugins = ["tests.roster_people", "tests.levies.stripe_fake", "tests.browser"]
 
 
 @pytest.fixture(autouse=True)

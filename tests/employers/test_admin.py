@@ -23,7 +23,8 @@ from enrolment.models import (
     RosterUpload,
     WorkerNumber,
 )
-from notifications.models import Notice
+from enrolment.portal.signin import access_code_issue, signin_link_create
+from notifications.models import Notice, OrganisationNotice
 from tests.employers.factories import (
     HirerFactory,
     OrganisationFactory,
@@ -31,6 +32,7 @@ from tests.employers.factories import (
     SiteFactory,
     UnionAdminFactory,
     UserFactory,
+    WorkplaceVisitFactory,
 )
 from tests.enrolment.factories import (
     MembershipFactory,
@@ -71,6 +73,15 @@ def one_of_each() -> None:
         kind=Notice.Kind.WELCOME,
         subject=f"membership:{membership.pk}:spell:1",
     )
+    visit = WorkplaceVisitFactory(site=SiteFactory(hirer=HirerFactory(), sector=sector))
+    OrganisationNotice.objects.create(
+        organisation=agency,
+        kind="visit_access",
+        subject=f"visit:{visit.pk}:v1",
+        data={"role": "agency"},
+    )
+    signin_link_create(membership_id=membership.pk, channel="sms")
+    access_code_issue(membership_id=membership.pk)
 
 
 def registered_models() -> list[type]:

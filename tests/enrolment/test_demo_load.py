@@ -5,6 +5,7 @@ unmatched queue; and a second run that creates nothing twice."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -264,21 +265,50 @@ def test_demo_sends_the_welcome_notices_to_the_outbox_in_daytime(settings, tmp_p
 
     output = _demo_load()
 
-    statuses = set(Notice.objects.values_list("status", flat=True))
+    statuses = set(Notice.objects.filter(kind="welcome").values_list("status", flat=True))
     assert statuses <= {"sent", "queued_for_print"}, statuses
+    # The demo's visit is told to members three days ahead: those notices wait till then.
+    assert set(Notice.objects.filter(kind="visit").values_list("status", flat=True)) <= {"due"}
     assert "Notices to members" in output
     assert any((tmp_path / "outbox").rglob("*")), "nothing in the demo outbox"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_demo_at_night_leaves_the_notices_waiting_and_says_so(settings, tmp_path):
+def test_demo_prints_a_working_sign_in_link_and_schedules_a_visit(settings, tmp_path, demo_day):
+    from django.test import Client
+
+    from employers.models import WorkplaceVisit
+
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.UNIONROLL_SMS_FILE_PATH = tmp_path / "outbox" / "sms"
+
+    output = _demo_load()
+    again = _demo_load()
+
+    link = re.search(r"http://127\.0\.0\.1:8000(/my/link/[\w-]+/)", output)
+    assert link, output
+    client = Client()
+    assert client.post(link.group(1)).status_code == 302
+    assert "Hello" in client.get("/my/").content.decode()
+    assert WorkplaceVisit.objects.filter(status="scheduled").count() == 1
+    assert "/my/link/" in again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_run_at_night_still_fills_the_outbox_on_the_demo_clock(settings, tmp_path):
     from notifications.models import Notice
 
     settings.DATA_DIR = tmp_path
     settings.MEDIA_ROOT = tmp_path / "media"
-    # 23:30 in Amsterdam: quiet hours.
+    settings.EMAIL_FILE_PATH = tmp_path / "outbox" / "email"
+    settings.UNIONROLL_SMS_FILE_PATH = tmp_path / "outbox" / "sms"
+    # 23:30 in Amsterdam: quiet hours for real notices; the demo delivers as on its Monday.
     with time_machine.travel(dt.datetime(2026, 11, 29, 22, 30, tzinfo=dt.UTC), tick=True):
         output = _demo_load()
 
-    assert not Notice.objects.filter(status="sent").exists()
-    assert "quiet hours now" in output
+    sent = Notice.objects.filter(status="sent")
+    assert sent.exists()
+    assert {n.sent_at for n in sent} == {dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)}
+    assert "(demo clock)" in output
+    assert any((tmp_path / "outbox" / "sms").iterdir())

@@ -7,26 +7,14 @@ Playwright downloads itself. Saves the screenshots used in the docs.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from enrolment.models import RosterUpload
+from tests.browser import SCREENSHOTS, needs_chromium
 from tests.employers.factories import OrganisationFactory, SectorFactory, UserFactory
 from tests.enrolment.factories import RosterUploadFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct horse battery staple"
 
 HEADER = (
@@ -44,21 +32,7 @@ CORRECTED_ROSTER = (
     HEADER + GOOD_ROWS + ("004212,Ioana,Popescu,1995-02-03,2026-11-02,2026-11-08,40.00,588.40\n")
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium"
-    ),
-]
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture

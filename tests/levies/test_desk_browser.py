@@ -14,28 +14,14 @@ import pytest
 
 from levies.models import BankEntry, Invoice
 from levies.services.bank_import import bank_statement_import
+from tests.browser import SCREENSHOTS, needs_chromium
 from tests.employers.factories import OrganisationFactory, UnionAdminFactory
-from tests.enrolment.test_roster_upload_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from tests.levies.desk_helpers import issued, stripe_paid
 from tests.levies.test_bank_import import Line, camt, wrong_check_digit
 
 PASSWORD = "correct horse battery staple"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium"
-    ),
-]
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture

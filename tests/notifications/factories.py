@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 
 from notifications.models import Notice
+from tests.employers.factories import OrganisationFactory
 from tests.enrolment.factories import MembershipFactory
 
 
@@ -19,3 +22,22 @@ class NoticeFactory(factory.django.DjangoModelFactory):
         lambda n: f"membership:{n.membership.pk}:spell:{n.membership.spell}"
     )
     status = Notice.Status.DUE
+
+
+def recent_line(*, person, site, period_end=dt.date(2026, 11, 22), **kwargs):
+    """A current payroll line of ``person`` at ``site`` for the week ending ``period_end``."""
+    from tests.enrolment.factories import PayrollLineFactory, RosterUploadFactory
+
+    upload = kwargs.pop("upload", None) or RosterUploadFactory(
+        organisation=kwargs.pop("organisation", None) or OrganisationFactory(),
+        period_start=period_end - dt.timedelta(days=6),
+        period_end=period_end,
+    )
+    return PayrollLineFactory(
+        upload=upload,
+        person=person,
+        sector=kwargs.pop("sector", None) or site.sector,
+        hirer=site.hirer,
+        site=site,
+        **kwargs,
+    )

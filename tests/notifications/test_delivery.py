@@ -42,6 +42,28 @@ def test_delivery_task_run_twice_sends_one_message(daytime, sms_outbox):
     assert notice.attempts == 1
 
 
+def test_dispatcher_hands_notices_over_in_chunks_and_a_chunk_run_twice_sends_nothing_twice(
+    daytime, sms_outbox, monkeypatch
+):
+    notices = [NoticeFactory() for _ in range(5)]
+    monkeypatch.setattr(tasks, "DELIVERY_CHUNK", 2)
+    published = []
+    real_delay = tasks.notices_deliver_task.delay
+    monkeypatch.setattr(
+        tasks.notices_deliver_task, "delay", lambda ids: published.append(ids) or real_delay(ids)
+    )
+
+    handed = tasks.notices_dispatch_task.delay().get()
+    chunks = [len(ids) for ids in published]
+    again = tasks.notices_deliver_task.delay([n.pk for n in notices]).get()
+
+    assert handed == 5
+    assert chunks == [2, 2, 1]
+    assert again == {"skipped": 5}
+    assert len(sms_outbox()) == 5
+    assert set(Notice.objects.values_list("status", flat=True)) == {"sent"}
+
+
 def test_a_second_notice_for_the_same_person_kind_and_subject_is_refused_by_the_database():
     from django.db import IntegrityError
 

@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -29,10 +30,17 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from employers.models import Organisation, Sector, Site, User
+from employers.models import Organisation, Sector, Site, User, WorkplaceVisit
 from employers.selectors import organisation_by_kvk
-from employers.services import organisation_add, sector_add, site_add, user_add
+from employers.services import (
+    organisation_add,
+    sector_add,
+    site_add,
+    user_add,
+    visit_schedule,
+)
 from enrolment.models import Membership, Person, RosterUpload
+from enrolment.portal.signin import signin_link_create
 from enrolment.services import roster_import_path
 from levies.models import BankEntry, Invoice, InvoiceReminder, StateClaim
 from levies.selectors import (
@@ -64,7 +72,12 @@ AGENCIES = (
         "user": "agency2",
     },
 )
-HIRER = {"kvk": "17042981", "name": "Vleesverwerking De Meierij B.V."}
+HIRER = {
+    "kvk": "17042981",
+    "name": "Vleesverwerking De Meierij B.V.",
+    # Told ahead of union visits (the access notice, to the demo outbox).
+    "contact_email": "receptie@demeierij.example",
+}
 SITE = {
     "code": "OSS-01",
     "name": "Slachterij Oss",
@@ -119,6 +132,12 @@ WEEKS = (
             (BRABANT_KVK, SECOND_ROSTER_ROWS, SECOND_ROSTER_OFFSET),
         ),
     ),
+)
+
+# The demo's notices go out as the dispatcher would have sent them: on the Monday after the
+# last demo week, at 10:00 Dutch time (outside quiet hours).
+DEMO_NOTICE_TIME = dt.datetime.combine(
+    WEEKS[-1].issue_date, dt.time(10, 0), tzinfo=ZoneInfo("Europe/Amsterdam")
 )
 
 # The documents the example statements name, by number: (payer kvk or None for the state
@@ -218,7 +237,9 @@ class Command(BaseCommand):
         statements = self._statements()
         reminders = self._reminders()
         self._notice_counts = self._notices()
+        self._visit = self._workplace_visit(site)
         self._summary(imports, levies, statements, reminders)
+        self._portal_summary()
 
     # Each helper finds the object first and creates it through the employers services only
     # when it is missing: that is what makes a second run a no-op.
@@ -235,6 +256,7 @@ class Command(BaseCommand):
             name=HIRER["name"],
             kind=Organisation.Kind.HIRER,
             sector_codes=[sector.code],
+            contact_email=HIRER["contact_email"],
         )
         site = Site.objects.filter(hirer=hirer, code=SITE["code"]).first() or site_add(
             hirer_kvk=hirer.kvk,
@@ -364,37 +386,83 @@ class Command(BaseCommand):
                 return {"skipped": backend}
         return {"skipped": None, "counts": invoice_reminders_send()}
 
+    def _workplace_visit(self, site: Site) -> WorkplaceVisit:
+        # A union visit a week from today at the demo site, so the members' portal shows one;
+        # its notices to members are due three days before it. One upcoming visit is enough:
+        # a second run finds it.
+        now = timezone.now()
+        upcoming = WorkplaceVisit.objects.filter(
+            site=site, status=WorkplaceVisit.Status.SCHEDULED, starts_at__gt=now
+        ).first()
+        if upcoming is not None:
+            return upcoming
+        day = timezone.localdate(now) + dt.timedelta(days=7)
+        if day.isoweekday() > 5:  # a weekday: Saturday and Sunday move to Monday
+            day += dt.timedelta(days=8 - day.isoweekday())
+        starts_at = dt.datetime.combine(day, dt.time(12, 0), tzinfo=ZoneInfo("Europe/Amsterdam"))
+        return visit_schedule(
+            site=site,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=2),
+            place="Kantine, gebouw B",
+            languages=["pl", "ro", "nl"],
+            note="De vertegenwoordigers zijn er in de lunchpauze.",
+        )
+
+    def _portal_summary(self) -> None:
+        # A member with a phone who is still inside the opt-out window: the portal then shows
+        # "You can leave until ...". The link is single-use and valid for 15 minutes.
+        out = self.stdout.write
+        membership = (
+            Membership.objects.filter(
+                status=Membership.Status.ENROLLED, person__phone__isnull=False
+            )
+            .order_by("id")
+            .first()
+        )
+        visit = self._visit
+        out(self.style.MIGRATE_HEADING("\nMember portal (for members, on a phone)"))
+        starts = timezone.localtime(visit.starts_at)
+        out(f"  union visit at {visit.site.name}: {starts:%A} {starts.day} {starts:%B %Y, %H:%M}")
+        if membership is None:
+            out("  no enrolled member with a phone number: no sign-in link to print")
+            return
+        link = signin_link_create(membership_id=membership.pk, channel="sms")
+        minutes = settings.UNIONROLL_SIGNIN_LINK_MINUTES
+        out(f"  sign-in link for demo member #{membership.pk} (once, within {minutes} minutes):")
+        out(f"  {link}")
+        out(
+            "  a new one: run demo_load again, or ask for one at http://127.0.0.1:8000/my/ with "
+            "the member's phone number (the SMS lands in the outbox above)"
+        )
+        out("")
+
     # --- the summary ---------------------------------------------------------------------------
 
     def _notices(self) -> dict[str, int]:
-        # What beat does every few minutes: hand the due notices (the welcomes) to delivery,
-        # which runs at once here (no broker). At night (21:00-08:00 Dutch time) they wait.
+        # What the dispatcher (beat, every few minutes) would have done on the Monday morning
+        # after the last demo week: hand the due notices (the welcomes) to delivery, which runs
+        # at once here (no broker). The demo keeps that fixed clock, like its billing days, so
+        # the outbox fills whatever the hour of the run; real runs wait out quiet hours
+        # (21:00-08:00 Dutch time), which tests/notifications prove.
         from notifications.models import Notice
-        from notifications.tasks import notices_dispatch_task
+        from notifications.services import notice_deliver, notices_dispatch_batch
 
-        notices_dispatch_task.delay()
+        while ids := notices_dispatch_batch(now=DEMO_NOTICE_TIME):
+            for notice_id in ids:
+                notice_deliver(notice_id=notice_id, now=DEMO_NOTICE_TIME)
         return dict(Notice.objects.values_list("status").annotate(n=models.Count("id")).order_by())
 
     def _notices_summary(self, notices: dict[str, int]) -> None:
         out = self.stdout.write
         out(self.style.MIGRATE_HEADING("\nNotices to members (welcome, in their own language)"))
+        out(f"  delivered as on {DEMO_NOTICE_TIME:%A %d %B %Y, %H:%M} Dutch time (demo clock)")
         for status, count in sorted(notices.items()):
             out(f"  {status}: {count}")
         out(
             f"  outbox: {settings.UNIONROLL_SMS_FILE_PATH} (SMS), {settings.EMAIL_FILE_PATH} "
             f"(e-mail), {settings.MEDIA_ROOT}/letters (letters to print)"
         )
-        from django.utils import timezone
-
-        from notifications.quiet_hours import quiet_hours_end
-
-        waiting_until = quiet_hours_end(timezone.now())
-        if waiting_until is not None:
-            out(
-                f"  quiet hours now (21:00-08:00 Dutch time): notices wait until "
-                f"{timezone.localtime(waiting_until):%H:%M}; run demo_load again after that to "
-                "send them (it sends what is due and creates nothing twice)"
-            )
 
     def _summary(self, imports, levies, statements, reminders) -> None:
         out = self.stdout.write

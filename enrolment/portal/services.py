@@ -1,0 +1,61 @@
+"""Writes a member makes on their own record from the portal.
+
+A detail the member changes here is marked ``*_set_by_member``: the roster ingest then never
+overwrites it (enrolment/services/ingest_sql.py). Only what actually changed is marked, so
+saving the form unchanged leaves the rosters in charge of the rest.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from enrolment.models import Person
+from unionroll.exceptions import ApplicationError
+
+DETAIL_FIELDS = ("language", "phone", "email")
+
+
+def person_details_update(
+    *,
+    person_id: int,
+    language: str,
+    phone: str | None,
+    email: str | None,
+) -> list[str]:
+    """Set the member's own language, phone (E.164) and e-mail; return the fields that changed.
+
+    ``None`` clears a phone number or e-mail address (and keeps a roster from filling it in).
+    """
+    if language not in {code for code, _ in settings.LANGUAGES}:
+        raise ApplicationError(
+            "language_unknown", "This language is not one of the portal's.", {"language": language}
+        )
+    wanted = {"language": language, "phone": phone or None, "email": (email or "").strip() or None}
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person_id)
+        changed = [field for field in DETAIL_FIELDS if getattr(person, field) != wanted[field]]
+        for field in changed:
+            setattr(person, field, wanted[field])
+            setattr(person, f"{field}_set_by_member", True)
+        if changed:
+            flags = [f"{field}_set_by_member" for field in changed]
+            person.save(update_fields=[*changed, *flags, "updated_at"])
+    return changed
+
+
+def person_language_set(*, person_id: int, language: str) -> bool:
+    """The language switch for a signed-in member: their choice, kept from rosters. Returns
+    whether it changed."""
+    if language not in {code for code, _ in settings.LANGUAGES}:
+        raise ApplicationError(
+            "language_unknown", "This language is not one of the portal's.", {"language": language}
+        )
+    # One conditional UPDATE: two quick taps on the switch write once.
+    changed = (
+        Person.objects.filter(pk=person_id)
+        .exclude(language=language, language_set_by_member=True)
+        .update(language=language, language_set_by_member=True, updated_at=timezone.now())
+    )
+    return bool(changed)

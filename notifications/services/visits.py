@@ -1,0 +1,433 @@
+"""Workplace visits: who is told, what, and when; and the access notices to the organisations.
+
+A visit has a version; every change that members must hear about (employers.services) makes a
+new one, and this module records the notices of the newest version in one statement each:
+
+- members who worked at the site recently (current payroll lines whose period ended at most
+  ``UNIONROLL_VISIT_RECENT_WEEKS`` weeks before the visit) and whose membership in that line's
+  sector is live, and who have not been told of this visit yet, get "a visit is coming"
+  (``change`` "new"), due ``notify_days_ahead`` days before it starts;
+- members who were told of an earlier version whose time or place differs from the newest get
+  "moved" or "cancelled" at once, whether or not they still work there: they may be planning to
+  come. Members told of the same time and place are left alone (a corrected note is not worth a
+  message to 20,000 phones);
+- pending notices of earlier versions are cancelled, so nobody hears an outdated version.
+
+Each notice keeps the snapshot of the visit it announces (``data["visit"]``), so a later change
+never alters what an already-sent notice said; one whose visit changed before it went out is
+cancelled by its facts function (``visit_notice_facts``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import get_language_info
+
+from notifications.models import Notice, OrganisationNotice
+
+DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
+LIVE_STATUSES = ["enrolled", "active", "opted_in"]
+# Statuses of a notice that may have reached the member: they count as "told".
+TOLD_STATUSES = ["sending", "sent", "queued_for_print"]
+
+
+def visit_subject(*, visit_id: int, version: int) -> str:
+    return f"visit:{visit_id}:v{version}"
+
+
+def visit_snapshot(visit: Any) -> dict[str, Any]:
+    """What a notice about ``visit`` (a WorkplaceVisit with site and hirer) announces."""
+    return {
+        "id": visit.pk,
+        "version": visit.version,
+        "status": visit.status,
+        "site": visit.site.name,
+        "address": visit.site.address,
+        "hirer": visit.site.hirer.name,
+        "place": visit.place,
+        "starts_at": visit.starts_at.isoformat(),
+        "ends_at": visit.ends_at.isoformat(),
+        "languages": list(visit.languages),
+        "note": visit.note,
+    }
+
+
+def _visit(visit_id: int) -> Any:
+    from employers.models import WorkplaceVisit
+
+    return WorkplaceVisit.objects.select_related("site__hirer").get(pk=visit_id)
+
+
+def _recent_since(visit: Any) -> dt.date:
+    weeks = settings.UNIONROLL_VISIT_RECENT_WEEKS
+    return timezone.localtime(visit.starts_at).date() - dt.timedelta(weeks=weeks)
+
+
+# Members to tell about the newest version of a visit. ``current``: live members with recent
+# payroll lines at the site. ``told``: per person, the latest notice of an earlier version that
+# may have reached them, with the time and place it announced. A person in ``current`` who was
+# never told hears "new" at not_before; a person told of another time or place (or of a visit
+# now cancelled) hears the change now; a cancelled visit is told only to those told before.
+_MEMBER_NOTICES_SQL = """
+WITH recent AS (
+    SELECT DISTINCT l.person_id, l.sector_id
+    FROM enrolment_payrollline l
+    WHERE l.site_id = %(site)s
+      AND l.superseded_by_id IS NULL
+      AND l.period_end >= %(since)s
+), current_members AS (
+    SELECT DISTINCT ON (m.person_id) m.person_id, m.id AS membership_id
+    FROM recent r
+    JOIN enrolment_membership m ON m.person_id = r.person_id AND m.sector_id = r.sector_id
+    JOIN enrolment_person p ON p.id = m.person_id
+    WHERE m.status = ANY(%(live)s) AND p.merged_into_id IS NULL
+    ORDER BY m.person_id, m.id
+), told AS (
+    SELECT DISTINCT ON (n.person_id)
+           n.person_id, n.membership_id,
+           n.data -> 'visit' ->> 'starts_at' AS starts_at,
+           n.data -> 'visit' ->> 'ends_at' AS ends_at,
+           n.data -> 'visit' ->> 'place' AS place,
+           n.data ->> 'change' AS change
+    FROM notifications_notice n
+    WHERE n.kind = 'visit' AND n.subject LIKE %(prefix)s AND n.subject <> %(subject)s
+      AND n.status = ANY(%(told_statuses)s)
+    ORDER BY n.person_id, n.id DESC
+), told_live AS (
+    -- Someone who opted out (or was merged away) since hears nothing more from us.
+    SELECT t.*
+    FROM told t
+    JOIN enrolment_membership m ON m.id = t.membership_id
+    JOIN enrolment_person p ON p.id = t.person_id
+    WHERE m.status NOT IN ('opted_out', 'merged') AND p.merged_into_id IS NULL
+      AND t.change <> 'cancelled'
+), recipients AS (
+    SELECT coalesce(c.person_id, t.person_id) AS person_id,
+           coalesce(c.membership_id, t.membership_id) AS membership_id,
+           CASE WHEN t.person_id IS NULL THEN 'new' ELSE %(change)s END AS change
+    FROM current_members c
+    FULL JOIN told_live t ON t.person_id = c.person_id
+    WHERE (t.person_id IS NULL AND %(cancelled)s IS FALSE)
+       OR (t.person_id IS NOT NULL AND (
+            %(cancelled)s
+            OR t.starts_at <> %(starts_at)s OR t.ends_at <> %(ends_at)s OR t.place <> %(place)s
+       ))
+)
+INSERT INTO notifications_notice
+    (person_id, membership_id, kind, subject, status, data, not_before, created_at)
+SELECT r.person_id, r.membership_id, 'visit', %(subject)s, 'due',
+       jsonb_build_object('change', r.change, 'visit', %(snapshot)s::jsonb),
+       CASE WHEN r.change = 'new' THEN %(not_before)s ELSE %(now)s END,
+       %(now)s
+FROM recipients r
+ORDER BY r.person_id
+ON CONFLICT (person_id, kind, subject) DO NOTHING
+"""
+
+
+def visit_notices_record(*, visit_id: int, version: int, now: dt.datetime | None = None) -> int:
+    """Record the member notices of one version of a visit; return how many were new.
+
+    A task for a version that has since been replaced does nothing: the newer version's task
+    tells everyone what they need to know. Safe to run twice (the unique constraint).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        visit = _visit(visit_id)
+        if visit.version != version:
+            return 0
+        subject = visit_subject(visit_id=visit.pk, version=visit.version)
+        prefix = f"visit:{visit.pk}:v%"
+        cancelled = visit.status == "cancelled"
+        not_before = max(now, visit.starts_at - dt.timedelta(days=visit.notify_days_ahead))
+        with connection.cursor() as cur:
+            # Anything about an earlier version that has not gone out yet is outdated.
+            cur.execute(
+                """
+                UPDATE notifications_notice SET status = 'cancelled'
+                WHERE kind = 'visit' AND subject LIKE %s AND subject <> %s
+                  AND status IN ('due', 'deferred')
+                """,
+                [prefix, subject],
+            )
+            cur.execute(
+                _MEMBER_NOTICES_SQL,
+                {
+                    "site": visit.site_id,
+                    "since": _recent_since(visit),
+                    "live": LIVE_STATUSES,
+                    "prefix": prefix,
+                    "subject": subject,
+                    "told_statuses": TOLD_STATUSES,
+                    "change": "cancelled" if cancelled else "rescheduled",
+                    "cancelled": cancelled,
+                    "starts_at": visit.starts_at.isoformat(),
+                    "ends_at": visit.ends_at.isoformat(),
+                    "place": visit.place,
+                    "snapshot": json.dumps(visit_snapshot(visit)),
+                    "not_before": not_before,
+                    "now": now,
+                },
+            )
+            return cur.rowcount
+
+
+# The hirer and every agency with recent current payroll lines at the site, plus every
+# organisation told of an earlier version; told again only if the time or place changed.
+_ACCESS_NOTICES_SQL = """
+WITH current_orgs AS (
+    SELECT %(hirer)s::bigint AS organisation_id, 'hirer' AS role
+    UNION
+    SELECT DISTINCT l.organisation_id, 'agency'
+    FROM enrolment_payrollline l
+    WHERE l.site_id = %(site)s AND l.superseded_by_id IS NULL AND l.period_end >= %(since)s
+      AND l.organisation_id <> %(hirer)s
+), told AS (
+    SELECT DISTINCT ON (n.organisation_id)
+           n.organisation_id, n.data ->> 'role' AS role,
+           n.data -> 'visit' ->> 'starts_at' AS starts_at,
+           n.data -> 'visit' ->> 'ends_at' AS ends_at,
+           n.data -> 'visit' ->> 'place' AS place,
+           n.data ->> 'change' AS change
+    FROM notifications_organisationnotice n
+    WHERE n.kind = 'visit_access' AND n.subject LIKE %(prefix)s AND n.subject <> %(subject)s
+      AND n.status = ANY(%(told_statuses)s)
+    ORDER BY n.organisation_id, n.id DESC
+), recipients AS (
+    SELECT coalesce(c.organisation_id, t.organisation_id) AS organisation_id,
+           coalesce(c.role, t.role) AS role,
+           CASE WHEN t.organisation_id IS NULL THEN 'new' ELSE %(change)s END AS change
+    FROM current_orgs c
+    FULL JOIN told t ON t.organisation_id = c.organisation_id
+    WHERE (t.organisation_id IS NULL AND %(cancelled)s IS FALSE)
+       OR (t.organisation_id IS NOT NULL AND t.change <> 'cancelled' AND (
+            %(cancelled)s
+            OR t.starts_at <> %(starts_at)s OR t.ends_at <> %(ends_at)s OR t.place <> %(place)s
+       ))
+)
+INSERT INTO notifications_organisationnotice
+    (organisation_id, kind, subject, status, data, channel, attempts, last_error, provider_id,
+     created_at)
+SELECT r.organisation_id, 'visit_access', %(subject)s, 'due',
+       jsonb_build_object('change', r.change, 'role', r.role, 'visit', %(snapshot)s::jsonb),
+       '', 0, '', '', %(now)s
+FROM recipients r
+ORDER BY r.organisation_id
+ON CONFLICT (organisation_id, kind, subject) DO NOTHING
+RETURNING id
+"""
+
+
+def visit_access_notices_record(
+    *, visit_id: int, version: int, now: dt.datetime | None = None
+) -> list[int]:
+    """Record the access notices of one version of a visit; return the new notices' ids."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        visit = _visit(visit_id)
+        if visit.version != version:
+            return []
+        subject = visit_subject(visit_id=visit.pk, version=visit.version)
+        prefix = f"visit:{visit.pk}:v%"
+        cancelled = visit.status == "cancelled"
+        with connection.cursor() as cur:
+            cur.execute(
+                """
+                UPDATE notifications_organisationnotice SET status = 'cancelled'
+                WHERE kind = 'visit_access' AND subject LIKE %s AND subject <> %s
+                  AND status IN ('due', 'deferred')
+                """,
+                [prefix, subject],
+            )
+            cur.execute(
+                _ACCESS_NOTICES_SQL,
+                {
+                    "hirer": visit.site.hirer_id,
+                    "site": visit.site_id,
+                    "since": _recent_since(visit),
+                    "prefix": prefix,
+                    "subject": subject,
+                    "told_statuses": TOLD_STATUSES,
+                    "change": "cancelled" if cancelled else "rescheduled",
+                    "cancelled": cancelled,
+                    "starts_at": visit.starts_at.isoformat(),
+                    "ends_at": visit.ends_at.isoformat(),
+                    "place": visit.place,
+                    "snapshot": json.dumps(visit_snapshot(visit)),
+                    "now": now,
+                },
+            )
+            return sorted(row[0] for row in cur.fetchall())
+
+
+# --- What a member's visit notice says ---------------------------------------------------------
+
+
+class LanguageNames:
+    """The representatives' languages, named in whatever language is active when rendered."""
+
+    def __init__(self, codes: list[str]) -> None:
+        self.codes = [c for c in codes if c]
+
+    def __bool__(self) -> bool:
+        return bool(self.codes)
+
+    def __str__(self) -> str:
+        names = []
+        for code in self.codes:
+            try:
+                names.append(str(get_language_info(code)["name_translated"]))
+            except KeyError:
+                names.append(code)
+        language = translation.get_language() or "en"
+        # Language names are capitalised only in English and Dutch ("Pools", "polski").
+        if language not in ("en", "nl"):
+            names = [n[:1].lower() + n[1:] for n in names]
+        return ", ".join(names)
+
+
+def visit_notice_facts(notice: Notice, today: dt.date) -> Any:
+    """Facts of a visit notice, or None if it is outdated (a newer version exists, or the
+    visit has begun)."""
+    from employers.models import WorkplaceVisit
+    from notifications.rendering import NoticeFacts
+
+    data = notice.data or {}
+    snapshot = data.get("visit") or {}
+    current = WorkplaceVisit.objects.filter(pk=snapshot.get("id")).values("version").first()
+    if current is None or current["version"] != snapshot.get("version"):
+        return None
+    starts_at = dt.datetime.fromisoformat(snapshot["starts_at"])
+    ends_at = dt.datetime.fromisoformat(snapshot["ends_at"])
+    change = data.get("change", "new")
+    if change != "cancelled" and starts_at <= timezone.now():
+        return None
+    local_start = starts_at.astimezone(DUTCH_TIME)
+    local_end = ends_at.astimezone(DUTCH_TIME)
+    return NoticeFacts(
+        first_name=notice.person.first_name,
+        extra={
+            "change": change,
+            "visit_date": local_start.date(),
+            "visit_start": f"{local_start:%H:%M}",
+            "visit_end": f"{local_end:%H:%M}",
+            "site": snapshot.get("site", ""),
+            "address": " ".join((snapshot.get("address") or "").split()),
+            "place": snapshot.get("place", ""),
+            "languages": LanguageNames(snapshot.get("languages") or []),
+            "note": " ".join((snapshot.get("note") or "").split()),
+        },
+    )
+
+
+# --- Access notices to organisations -----------------------------------------------------------
+
+
+def organisation_notice_deliver(*, notice_id: int, now: dt.datetime | None = None) -> str:
+    """Send one access notice by e-mail, at most once (the same claim as member notices).
+
+    Not held back by the quiet hours: it goes to an organisation's mailbox, not a worker's
+    phone. Returns the outcome: sent, deferred, failed, cancelled or skipped.
+    """
+    from django.db.models import F
+
+    from employers.models import Organisation, WorkplaceVisit
+    from notifications.channels import PermanentDeliveryError, TemporaryDeliveryError
+    from notifications.channels.mail import email_send
+
+    now = now or timezone.now()
+    S = OrganisationNotice.Status
+    pending = (S.DUE, S.DEFERRED)
+    claimed = OrganisationNotice.objects.filter(pk=notice_id, status__in=pending).update(
+        status=S.SENDING, channel="email", attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return "skipped"
+    notice = OrganisationNotice.objects.get(pk=notice_id)
+    snapshot = (notice.data or {}).get("visit") or {}
+    current = WorkplaceVisit.objects.filter(pk=snapshot.get("id")).values("version").first()
+    if current is None or current["version"] != snapshot.get("version"):
+        OrganisationNotice.objects.filter(pk=notice_id, status=S.SENDING).update(status=S.CANCELLED)
+        return S.CANCELLED
+    organisation = Organisation.objects.get(pk=notice.organisation_id)
+    to = organisation.contact_email or organisation.billing_email
+    if not to:
+        OrganisationNotice.objects.filter(pk=notice_id, status=S.SENDING).update(
+            status=S.FAILED, last_error="no_address"
+        )
+        return S.FAILED
+    try:
+        subject, body = access_notice_render(notice.data, organisation_name=organisation.name)
+        provider_id = email_send(to=to, subject=subject, body=body, reference=f"org-{notice.pk}")
+    except TemporaryDeliveryError as exc:
+        if notice.attempts >= settings.UNIONROLL_NOTICE_MAX_ATTEMPTS:
+            return _organisation_failed(notice_id, exc.code)
+        wait = settings.UNIONROLL_NOTICE_RETRY_SECONDS * 2 ** (notice.attempts - 1)
+        OrganisationNotice.objects.filter(pk=notice_id, status=S.SENDING).update(
+            status=S.DEFERRED, last_error=exc.code, not_before=now + dt.timedelta(seconds=wait)
+        )
+        return S.DEFERRED
+    except PermanentDeliveryError as exc:
+        return _organisation_failed(notice_id, exc.code)
+    except Exception as exc:
+        return _organisation_failed(notice_id, f"error_{type(exc).__name__}")
+    OrganisationNotice.objects.filter(pk=notice_id, status=S.SENDING).update(
+        status=S.SENT, sent_at=now, provider_id=provider_id[:100], last_error=""
+    )
+    return S.SENT
+
+
+def _organisation_failed(notice_id: int, code: str) -> str:
+    S = OrganisationNotice.Status
+    OrganisationNotice.objects.filter(pk=notice_id, status=S.SENDING).update(
+        status=S.FAILED, last_error=code[:60]
+    )
+    return S.FAILED
+
+
+def organisation_notices_due(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
+    """Access notices waiting for a retry whose time has come (the beat's pick-up)."""
+    now = now or timezone.now()
+    ids = OrganisationNotice.objects.filter(
+        status=OrganisationNotice.Status.DEFERRED, not_before__lte=now
+    ).order_by("id")[:batch]
+    return list(ids.values_list("id", flat=True))
+
+
+def access_notice_render(data: dict[str, Any], *, organisation_name: str) -> tuple[str, str]:
+    """The access notice: Dutch first (the organisations are Dutch), English below it for
+    international staff. Written for a site manager, not through the member catalogues."""
+    from django.template.loader import render_to_string
+
+    from notifications.rendering import date_text
+
+    snapshot = data.get("visit") or {}
+    start = dt.datetime.fromisoformat(snapshot["starts_at"]).astimezone(DUTCH_TIME)
+    end = dt.datetime.fromisoformat(snapshot["ends_at"]).astimezone(DUTCH_TIME)
+    context: dict[str, Any] = {
+        "organisation": organisation_name,
+        "change": data.get("change", "new"),
+        "role": data.get("role", "hirer"),
+        "site": snapshot.get("site", ""),
+        "address": " ".join((snapshot.get("address") or "").split()),
+        "hirer": snapshot.get("hirer", ""),
+        "place": snapshot.get("place", ""),
+        "start": f"{start:%H:%M}",
+        "end": f"{end:%H:%M}",
+        "union": settings.UNIONROLL_UNION_NAME,
+        "phone": settings.UNIONROLL_UNION_PHONE,
+        "email": settings.UNIONROLL_UNION_EMAIL,
+    }
+    for language in ("nl", "en"):
+        with translation.override(language):
+            context[f"date_{language}"] = date_text(start.date())
+    subject = " ".join(render_to_string("notifications/visit_access/subject.txt", context).split())
+    body = render_to_string("notifications/visit_access/body.txt", context)
+    return subject, body.strip() + "\n"

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import resource
 import sys
 import time
 import uuid
@@ -31,16 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import Step, peak_mb, steps_print  # noqa: E402
+
 SECTOR = "levybench"
 FIRST_PERIOD = dt.date(2025, 1, 6)  # a Monday, long enough ago that every window has closed
 SECOND_LINE_SHARE = 0.2
-
-Step = tuple[str, float, float]
-
-
-def _peak_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _setup() -> dict:
@@ -170,9 +163,9 @@ def bench_assessment(lines: int = 1_000_000, *, verbose: bool = True) -> list[St
         started = time.perf_counter()
         result = fn()
         seconds = time.perf_counter() - started
-        steps.append((name, seconds, _peak_mb()))
+        steps.append((name, seconds, peak_mb()))
         if verbose:
-            print(f"  {name}: {seconds:.2f} s (peak {_peak_mb():.0f} MB)", flush=True)
+            print(f"  {name}: {seconds:.2f} s (peak {peak_mb():.0f} MB)", flush=True)
         return result
 
     ctx = _setup()
@@ -195,20 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     args = parser.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionroll.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    print(f"Levy assessment benchmark, {args.lines:,} lines", flush=True)
-    steps = bench_assessment(args.lines)
-    print()
-    print("| step | seconds | peak MB |")
-    print("|---|---:|---:|")
-    for name, seconds, peak in steps:
-        print(f"| {name} | {seconds:.2f} | {peak:.0f} |")
-    print("\nGoals (2 cores): first assessment of 1,000,000 lines < 20 s; re-run < 3 s.")
-    return 0
+    return steps_print(
+        f"Levy assessment benchmark, {args.lines:,} lines",
+        lambda: bench_assessment(args.lines),
+        "Goals (2 cores): first assessment of 1,000,000 lines < 20 s; re-run < 3 s.",
+    )
 
 
 if __name__ == "__main__":

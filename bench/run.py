@@ -291,59 +291,38 @@ def child_import(path: Path) -> None:
     print(json.dumps(report, default=str), flush=True)
 
 
-def child_levies(lines: int) -> None:
-    """Runs in the measured process: build ``lines`` payroll lines, time the assessments."""
-    import django
+# The step benchmarks, each run in a fresh child process so its peak memory is its own.
+STEP_BENCHMARKS = {
+    # flag: (module, function, what a step's count is)
+    "levies": ("bench.levies", "bench_assessment", "levy assessment"),
+    "visits": ("bench.visits", "bench_visit_fanout", "visit fan-out"),
+}
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionroll.settings")
-    django.setup()
-    from bench.levies import bench_assessment
 
-    steps = bench_assessment(lines, verbose=False)
+def child_steps(kind: str, count: int) -> None:
+    """Runs in the measured process: one step benchmark, its steps printed as JSON."""
+    import importlib
+
+    from bench.common import django_setup
+
+    django_setup()
+    module, function, _ = STEP_BENCHMARKS[kind]
+    steps = getattr(importlib.import_module(module), function)(count, verbose=False)
     print(json.dumps([{"step": n, "seconds": s} for n, s, _ in steps]), flush=True)
 
 
-def measured_levies(lines: int) -> list[Result]:
-    """The levy assessment of ``lines`` payroll lines, in a fresh process (see bench/levies.py)."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child-levies", str(lines)]
+def measured_steps(kind: str, count: int) -> list[Result]:
+    """A step benchmark (bench/levies.py, bench/visits.py) of ``count`` rows, in a fresh process."""
+    command = [sys.executable, str(Path(__file__).resolve()), f"--child-{kind}", str(count)]
     proc = subprocess.Popen(command, cwd=ROOT, env=bench_environment(), stdout=subprocess.PIPE)
     output = proc.stdout.read()
     proc.stdout.close()
     _, status, usage = os.wait4(proc.pid, 0)
     peak_mb = usage.ru_maxrss / 1024
     if os.waitstatus_to_exitcode(status) != 0:
-        return [Result(lines, "levy assessment", "FAILED", 0.0, 0, peak_mb)]
+        return [Result(count, STEP_BENCHMARKS[kind][2], "FAILED", 0.0, 0, peak_mb)]
     steps = json.loads(output.decode().strip().splitlines()[-1])
-    return [Result(lines, step["step"], "done", step["seconds"], lines, peak_mb) for step in steps]
-
-
-def child_visits(workers: int) -> None:
-    """Runs in the measured process: build a site with ``workers`` recent workers, time the
-    visit fan-out (see bench/visits.py)."""
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionroll.settings")
-    django.setup()
-    from bench.visits import bench_visit_fanout
-
-    steps = bench_visit_fanout(workers, verbose=False)
-    print(json.dumps([{"step": n, "seconds": s} for n, s, _ in steps]), flush=True)
-
-
-def measured_visits(workers: int) -> list[Result]:
-    """The visit fan-out at a site with ``workers`` recent workers, in a fresh process."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child-visits", str(workers)]
-    proc = subprocess.Popen(command, cwd=ROOT, env=bench_environment(), stdout=subprocess.PIPE)
-    output = proc.stdout.read()
-    proc.stdout.close()
-    _, status, usage = os.wait4(proc.pid, 0)
-    peak_mb = usage.ru_maxrss / 1024
-    if os.waitstatus_to_exitcode(status) != 0:
-        return [Result(workers, "visit fan-out", "FAILED", 0.0, 0, peak_mb)]
-    steps = json.loads(output.decode().strip().splitlines()[-1])
-    return [
-        Result(workers, step["step"], "done", step["seconds"], workers, peak_mb) for step in steps
-    ]
+    return [Result(count, step["step"], "done", step["seconds"], count, peak_mb) for step in steps]
 
 
 def server_version(conn_kwargs: dict[str, str]) -> str:
@@ -418,12 +397,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_import:
         child_import(args.child_import)
         return 0
-    if args.child_levies:
-        child_levies(args.child_levies)
-        return 0
-    if args.child_visits:
-        child_visits(args.child_visits)
-        return 0
+    for kind in STEP_BENCHMARKS:
+        if count := getattr(args, f"child_{kind}"):
+            child_steps(kind, count)
+            return 0
 
     sizes = [parse_size(part) for item in args.sizes for part in item.split(",") if part.strip()]
     # "--sizes 0" skips the imports (the levy and visit benchmarks still run).
@@ -467,13 +444,13 @@ def main(argv: list[str] | None = None) -> int:
         recreate_database(conn_kwargs)
     if levy_lines and not args.copy_only:
         print(f"\nLevy assessment, {levy_lines:,} payroll lines", flush=True)
-        for result in measured_levies(levy_lines):
+        for result in measured_steps("levies", levy_lines):
             results.append(result)
             print(f"  {result.step}: {result.seconds:.2f} s", flush=True)
         print(f"  peak {results[-1].peak_mb:.0f} MB", flush=True)
     if visit_workers and not args.copy_only:
         print(f"\nWorkplace visit fan-out, {visit_workers:,} recent workers", flush=True)
-        for result in measured_visits(visit_workers):
+        for result in measured_steps("visits", visit_workers):
             results.append(result)
             print(f"  {result.step}: {result.seconds:.2f} s", flush=True)
     print_table(results)

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import resource
 import sys
 import time
 import uuid
@@ -31,14 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import Step, peak_mb, steps_print  # noqa: E402
+
 SECTOR = "visitbench"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-Step = tuple[str, float, float]
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _setup() -> dict:
@@ -153,9 +147,9 @@ def bench_visit_fanout(workers: int = 20_000, *, verbose: bool = True) -> list[S
         started = time.perf_counter()
         result = fn()
         seconds = time.perf_counter() - started
-        steps.append((name, seconds, _peak_mb()))
+        steps.append((name, seconds, peak_mb()))
         if verbose:
-            print(f"  {name}: {seconds:.2f} s (peak {_peak_mb():.0f} MB)", flush=True)
+            print(f"  {name}: {seconds:.2f} s (peak {peak_mb():.0f} MB)", flush=True)
         return result
 
     ctx = _setup()
@@ -206,7 +200,7 @@ def bench_visit_fanout(workers: int = 20_000, *, verbose: bool = True) -> list[S
             publish_seconds,
         ),
     ):
-        steps.append((name, seconds, _peak_mb()))
+        steps.append((name, seconds, peak_mb()))
         if verbose:
             print(f"  {name}: {seconds:.2f} s", flush=True)
     if verbose:
@@ -225,20 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=20_000)
     args = parser.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionroll.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    print(f"Workplace visit fan-out benchmark, {args.workers:,} workers", flush=True)
-    steps = bench_visit_fanout(args.workers)
-    print()
-    print("| step | seconds | peak MB |")
-    print("|---|---:|---:|")
-    for name, seconds, peak in steps:
-        print(f"| {name} | {seconds:.2f} | {peak:.0f} |")
-    print("\nGoal: a visit at a site with 20,000 recent workers queued in under 5 s.")
-    return 0
+    return steps_print(
+        f"Workplace visit fan-out benchmark, {args.workers:,} workers",
+        lambda: bench_visit_fanout(args.workers),
+        "Goal: a visit at a site with 20,000 recent workers queued in under 5 s.",
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,19 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytest_plugins = ["tests.roster_people", "tests.levies.stripe_fake", "tests.browser"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _catalogues_compiled():
+    # `make test` compiles them first; a bare `pytest` run must not depend on that.
+    from django.utils.translation import trans_real
+
+    from notifications.catalogs import catalogues_compile
+
+    catalogues_compile()
+    # Forget catalogues loaded before the .mo files existed.
+    trans_real._translations = {}
+    trans_real._default = None
+
+
 @pytest.fixture(autouse=True)
 def _media_and_cache_in_tmp(settings, tmp_path):
     # Uploaded rosters and progress notes of one test never leak into another or into .data/.

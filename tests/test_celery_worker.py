@@ -12,17 +12,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlunsplit
 
 import pytest
 from django.conf import settings
 from django.core.files import File
-from django.db import connection
 
 from employers.models import Organisation
 from enrolment.models import EnrolmentPolicy, Membership, PayrollLine, Person, RosterUpload
 from enrolment.services import roster_submit
 from tests.employers.factories import OrganisationFactory, SectorFactory
+from tests.processes import child_process_environment
 from unionroll.synthetic import write_roster_csv
 
 pytestmark = [
@@ -40,21 +39,8 @@ DEADLINE_SECONDS = 60
 
 def _worker_environment() -> dict[str, str]:
     """The worker must use the *test* database and media root, not the ones in the environment."""
-    env = dict(os.environ)
-    db = connection.settings_dict
-    if os.environ.get("DATABASE_URL"):
-        credentials = quote(db["USER"] or "", safe="")
-        if db.get("PASSWORD"):
-            credentials += ":" + quote(db["PASSWORD"], safe="")
-        netloc = f"{credentials}@{db['HOST'] or 'localhost'}"
-        if db.get("PORT"):
-            netloc += f":{db['PORT']}"
-        env["DATABASE_URL"] = urlunsplit(("postgresql", netloc, f"/{db['NAME']}", "", ""))
-    else:
-        # The embedded server: same server, the test database by name.
-        env["UNIONROLL_DB_NAME"] = db["NAME"]
+    env = child_process_environment()
     env["UNIONROLL_MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
-    env["DJANGO_SETTINGS_MODULE"] = "unionroll.settings"
     return env
 
 

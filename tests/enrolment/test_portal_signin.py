@@ -5,19 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import random
 import re
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.cache import cache
-from django.db import connection
 from django.urls import reverse
 
 from enrolment.models import AccessCode, Membership, SignInLink
@@ -28,6 +26,7 @@ from notifications.services import delivery, notice_deliver
 from tests.employers.factories import SectorFactory, UserFactory
 from tests.enrolment.factories import MembershipFactory, PersonFactory
 from tests.notifications.factories import NoticeFactory
+from tests.processes import child_process_environment
 
 pytestmark = pytest.mark.django_db
 
@@ -35,18 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SIGN_IN = "/my/sign-in/"
 # Friday 20 November 2026, 11:00 in Amsterdam: outside the notices' quiet hours.
 DAYTIME = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _catalogues_compiled():
-    # `make test` compiles them first; a bare `pytest` run of this file must not depend on that.
-    from django.utils.translation import trans_real
-
-    from notifications.catalogs import catalogues_compile
-
-    catalogues_compile()
-    trans_real._translations = {}
-    trans_real._default = None
 
 
 @pytest.fixture(autouse=True)
@@ -689,21 +676,9 @@ print(json.dumps([
 
 def _process_environment(tmp_path: Path) -> dict[str, str]:
     """The test database, the configured cache, tasks in-process, the limits of this test."""
-    env = dict(os.environ)
-    db = connection.settings_dict
-    if os.environ.get("DATABASE_URL"):
-        credentials = quote(db["USER"] or "", safe="")
-        if db.get("PASSWORD"):
-            credentials += ":" + quote(db["PASSWORD"], safe="")
-        netloc = f"{credentials}@{db['HOST'] or 'localhost'}"
-        if db.get("PORT"):
-            netloc += f":{db['PORT']}"
-        env["DATABASE_URL"] = urlunsplit(("postgresql", netloc, f"/{db['NAME']}", "", ""))
-    else:
-        env["UNIONROLL_DB_NAME"] = db["NAME"]
+    env = child_process_environment()
     env.pop("CELERY_BROKER_URL", None)  # send in-process; leave no message on a real broker
     env.update(
-        DJANGO_SETTINGS_MODULE="unionroll.settings",
         UNIONROLL_SMS_BACKEND="notifications.channels.sms.FileSmsBackend",
         UNIONROLL_SMS_FILE_PATH=str(tmp_path / "sms"),
         UNIONROLL_SIGNIN_LIMIT_PER_CONTACT="3",

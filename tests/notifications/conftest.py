@@ -13,19 +13,6 @@ from tests.notifications.fakes import fake_twilio
 DAYTIME = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _catalogues_compiled():
-    # `make test` compiles them first; a bare `pytest` run must not depend on that.
-    from django.utils.translation import trans_real
-
-    from notifications.catalogs import catalogues_compile
-
-    catalogues_compile()
-    # Forget catalogues loaded before the .mo files existed.
-    trans_real._translations = {}
-    trans_real._default = None
-
-
 @pytest.fixture(autouse=True)
 def _outbox_in_tmp(settings, tmp_path):
     settings.UNIONROLL_SMS_BACKEND = "notifications.channels.sms.FileSmsBackend"

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import translation
 
 from enrolment.models import Membership
@@ -38,8 +40,10 @@ def _sms_to_files(settings, tmp_path):
 @pytest.fixture
 def ioana(live_server, settings):
     settings.UNIONROLL_PORTAL_BASE_URL = live_server.url
-    # The live server's database is emptied between browser tests: load the shipped rights.
+    # The live server's database is emptied between browser tests: load the shipped rights
+    # and minimum wage rates again, as the migrations did.
     rights_texts_load()
+    import_module("enrolment.migrations.0008_minimum_wage_rates").load(django_apps, None)
     meat = SectorFactory(code="meat", name="Vleessector")
     today = dt.date.today()
     person = PersonFactory(
@@ -133,6 +137,9 @@ def test_member_signs_in_by_link_switches_to_romanian_leaves_and_rejoins(
         page.goto(f"{base}/my/{name}/")
         _checked(page, f"{name} (en)", problems)
         _shot(page, f"portal-{name}-en")
+        if name == "rights":
+            # Aged 21 or over: the adult statutory rate of today.
+            assert page.get_by_text(re.compile(r"€\s?1\d\.\d\d")).first.is_visible()
     page.goto(f"{base}/my/")
 
     page.get_by_role("button", name="Română").click()

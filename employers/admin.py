@@ -183,6 +183,9 @@ class WorkplaceVisitForm(forms.ModelForm):
         required=False,
         help_text="The languages the visiting representatives speak.",
     )
+    # The version this form was opened at: a change saved meanwhile by another admin (and told
+    # to members) is not overwritten unseen.
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = WorkplaceVisit
@@ -190,6 +193,8 @@ class WorkplaceVisitForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
         if "notify_days_ahead" in self.fields and not self.instance.pk:
             self.fields["notify_days_ahead"].initial = settings.UNIONROLL_VISIT_NOTICE_DAYS
         if "note" in self.fields:
@@ -205,6 +210,12 @@ class WorkplaceVisitForm(forms.ModelForm):
             return data
         if self.instance.pk and self.instance.status == WorkplaceVisit.Status.CANCELLED:
             raise forms.ValidationError("A cancelled visit cannot be changed.")
+        seen = data.get("seen_version")
+        if self.instance.pk and seen is not None and seen != self.instance.version:
+            raise forms.ValidationError(
+                "Someone changed this visit after you opened it. Open it again to see the "
+                "change before you save yours."
+            )
         try:
             visit_validate(
                 starts_at=data["starts_at"],
@@ -275,7 +286,19 @@ class WorkplaceVisitAdmin(admin.ModelAdmin):
         if obj is None:
             return [(None, {"fields": visit})]
         return [
-            (None, {"fields": [*visit, "status", "version", "created_by", "created_at"]}),
+            (
+                None,
+                {
+                    "fields": [
+                        *visit,
+                        "status",
+                        "version",
+                        "created_by",
+                        "created_at",
+                        "seen_version",
+                    ]
+                },
+            ),
             ("Notices of this version", {"fields": ["member_notice_table", "access_notice_table"]}),
         ]
 
@@ -305,6 +328,7 @@ class WorkplaceVisitAdmin(admin.ModelAdmin):
             else:
                 visit = visit_reschedule(
                     visit_id=obj.pk,
+                    expected_version=data.get("seen_version"),
                     starts_at=data["starts_at"],
                     ends_at=data["ends_at"],
                     place=data["place"],

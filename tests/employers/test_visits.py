@@ -256,6 +256,24 @@ def test_changing_the_place_in_the_admin_reschedules_the_visit(
     assert Notice.objects.get(subject=f"visit:{visit.pk}:v2").data["visit"]["place"] == "Poort 3"
 
 
+def test_a_change_saved_on_an_outdated_form_is_refused_and_changes_nothing(
+    ula, site, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = visit_schedule(site=site, starts_at=STARTS, ends_at=ENDS, place="Kantine")
+    opened = ula.get(url("change", visit.pk)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        ula.post(url("change", visit.pk), visit_form(site, place="Poort 3", seen_version="1"))
+
+    response = ula.post(url("change", visit.pk), visit_form(site, place="Hal 2", seen_version="1"))
+
+    assert 'name="seen_version" value="1"' in opened
+    assert response.status_code == 200
+    assert "Someone changed this visit after you opened it" in response.content.decode()
+    visit.refresh_from_db()
+    assert (visit.place, visit.version) == ("Poort 3", 2)
+
+
 def test_the_cancel_action_cancels_the_visits_and_tells_the_organisations(
     ula, site, django_capture_on_commit_callbacks
 ):

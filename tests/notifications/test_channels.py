@@ -63,6 +63,8 @@ def test_welcome_by_email_is_in_the_members_language_with_their_date_format(dayt
     assert "Dzień dobry, Łukasz," in message.body
     assert "Możesz zrezygnować do 20 grudnia 2026." in message.body
     assert "Nigdy nie płacisz za członkostwo." in message.body
+    # The rights in short: minimum wage, holiday pay, what may be deducted.
+    assert "co najmniej 8% dodatku urlopowego" in message.body
     assert "notice-" in message.extra_headers["Message-ID"]
     notice.refresh_from_db()
     assert (notice.status, notice.channel) == ("sent", "email")

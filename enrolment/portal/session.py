@@ -56,6 +56,9 @@ def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         if membership is None:
             return redirect("portal:sign_in")
         request.membership = membership  # type: ignore[attr-defined]
+        # The session lasts UNIONROLL_PORTAL_SESSION_SECONDS from the last page, not from
+        # sign-in: setting the expiry marks the session changed, so it is saved again.
+        request.session.set_expiry(settings.UNIONROLL_PORTAL_SESSION_SECONDS)
         with translation.override(portal_language(request, membership)):
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):

@@ -736,3 +736,25 @@ def test_the_limit_per_client_address_holds_across_two_server_processes(tmp_path
 
     assert first == [302, 302, 302]
     assert second == [302, 429]
+
+
+def test_a_portal_session_ends_after_half_an_hour_without_a_page_but_not_while_in_use(
+    client, settings
+):
+    settings.UNIONROLL_PORTAL_SESSION_SECONDS = 1800
+    membership = _member()
+    path = urlsplit(signin.signin_link_create(membership_id=membership.pk, channel="sms")).path
+    start = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+
+    with time_machine.travel(start, tick=False):
+        client.post(path)
+    with time_machine.travel(start + dt.timedelta(minutes=25), tick=False):
+        in_use = client.get("/my/")
+    with time_machine.travel(start + dt.timedelta(minutes=50), tick=False):
+        still = client.get("/my/")
+    with time_machine.travel(start + dt.timedelta(minutes=81), tick=False):
+        idle = client.get("/my/")
+
+    assert in_use.status_code == still.status_code == 200
+    assert idle.status_code == 302
+    assert idle["Location"] == SIGN_IN

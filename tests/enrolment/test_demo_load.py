@@ -290,7 +290,10 @@ def test_demo_prints_a_working_sign_in_link_and_schedules_a_visit(settings, tmp_
     assert link, output
     client = Client()
     assert client.post(link.group(1)).status_code == 302
-    assert "Hello" in client.get("/my/").content.decode()
+    page = client.get("/my/")
+    assert page.status_code == 200
+    assert "enrolment/portal/membership.html" in [t.name for t in page.templates]
+    assert '<html lang="ro">' in page.content.decode()
     assert WorkplaceVisit.objects.filter(status="scheduled").count() == 1
     assert "/my/link/" in again
 

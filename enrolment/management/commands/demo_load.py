@@ -413,13 +413,11 @@ class Command(BaseCommand):
         # A member with a phone who is still inside the opt-out window: the portal then shows
         # "You can leave until ...". The link is single-use and valid for 15 minutes.
         out = self.stdout.write
-        membership = (
-            Membership.objects.filter(
-                status=Membership.Status.ENROLLED, person__phone__isnull=False
-            )
-            .order_by("id")
-            .first()
-        )
+        enrolled = Membership.objects.filter(
+            status=Membership.Status.ENROLLED, person__phone__isnull=False
+        ).order_by("id")
+        # Preferably one who reads Romanian or Polish, as most of the demo's workers.
+        membership = enrolled.filter(person__language__in=["ro", "pl"]).first() or enrolled.first()
         visit = self._visit
         out(self.style.MIGRATE_HEADING("\nMember portal (for members, on a phone)"))
         starts = timezone.localtime(visit.starts_at)
@@ -429,7 +427,10 @@ class Command(BaseCommand):
             return
         link = signin_link_create(membership_id=membership.pk, channel="sms")
         minutes = settings.UNIONROLL_SIGNIN_LINK_MINUTES
-        out(f"  sign-in link for demo member #{membership.pk} (once, within {minutes} minutes):")
+        out(
+            f"  sign-in link for demo member #{membership.pk}, who reads "
+            f"{membership.person.language} (once, within {minutes} minutes):"
+        )
         out(f"  {link}")
         out(
             "  a new one: run demo_load again, or ask for one at http://127.0.0.1:8000/my/ with "

@@ -37,6 +37,16 @@ DAYTIME = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
+def _clock_inside_one_limit_window():
+    # Rate limits count in fixed 15-minute windows: a test that crossed a window's end (say at
+    # 10:45:00) would see its count start again. Every test starts 5 minutes into a window;
+    # tests that need another moment travel there themselves. (The two-process tests count in
+    # their child processes, on the real clock.)
+    with time_machine.travel(DAYTIME + dt.timedelta(minutes=5), tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _outbox_and_limits(settings, tmp_path):
     settings.UNIONROLL_SMS_BACKEND = "notifications.channels.sms.FileSmsBackend"
     settings.UNIONROLL_SMS_FILE_PATH = tmp_path / "outbox" / "sms"

@@ -50,4 +50,5 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "union_name": settings.UNIONROLL_UNION_NAME,
         "union_contact": union_contact(),
+        "language_names": LANGUAGE_NAMES,
     }

@@ -23,6 +23,9 @@ class Notice(models.Model):
         VISIT = "visit", "Workplace visit"
         RIGHTS_REMINDER = "rights_reminder", "Yearly rights reminder"
         PHASE_CHANGE = "phase_change", "CAO phase change"
+        # To the phone number or address a member replaced in the portal: if it was not them,
+        # they hear of it where they can still be reached.
+        CONTACT_CHANGED = "contact_changed", "Contact details changed"
 
     class Status(models.TextChoices):
         DUE = "due"

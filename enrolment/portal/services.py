@@ -36,13 +36,33 @@ def person_details_update(
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person_id)
         changed = [field for field in DETAIL_FIELDS if getattr(person, field) != wanted[field]]
+        replaced = {f: getattr(person, f) for f in ("phone", "email") if f in changed}
         for field in changed:
             setattr(person, field, wanted[field])
             setattr(person, f"{field}_set_by_member", True)
         if changed:
             flags = [f"{field}_set_by_member" for field in changed]
             person.save(update_fields=[*changed, *flags, "updated_at"])
+        _tell_replaced_contacts(person_id, replaced)
     return changed
+
+
+def _tell_replaced_contacts(person_id: int, replaced: dict[str, str | None]) -> None:
+    """A phone number or address that was replaced hears of it, in case it was not the member
+    who changed it (a phone left signed in). The notice is recorded with the change and sent
+    once the change has committed."""
+    from notifications import services as notification_services
+    from notifications import tasks as notification_tasks
+
+    for field, previous in replaced.items():
+        if not previous:
+            continue
+        notice_id = notification_services.contact_changed_notice_record(
+            person_id=person_id, field=field, previous=previous
+        )
+        transaction.on_commit(
+            lambda notice_id=notice_id: notification_tasks.notice_deliver_task.delay(notice_id)
+        )
 
 
 def person_language_set(*, person_id: int, language: str) -> bool:

@@ -8,6 +8,7 @@ from notifications.services.delivery import (
     notices_dispatch_batch,
 )
 from notifications.services.records import (
+    contact_changed_notice_record,
     membership_notice_record,
     membership_subject,
     welcome_notices_record,
@@ -24,6 +25,7 @@ from notifications.services.visits import (
 
 __all__ = [
     "DeliveryOutcome",
+    "contact_changed_notice_record",
     "membership_notice_record",
     "membership_subject",
     "notice_channel",

@@ -74,7 +74,7 @@ def notice_deliver(*, notice_id: int, now: dt.datetime | None = None) -> Deliver
     notice = Notice.objects.filter(pk=notice_id).select_related("person", "membership").first()
     if notice is None or notice.status not in PENDING:
         return DeliveryOutcome("skipped")
-    channel = notice_channel(notice.person)
+    channel = _recipient(notice)[0]
     claimed = Notice.objects.filter(pk=notice_id, status__in=PENDING).update(
         status=N.SENDING, channel=channel, attempts=F("attempts") + 1
     )
@@ -219,14 +219,28 @@ def _welcome_access(membership: Membership, channel: str) -> dict[str, str]:
     return access
 
 
+def _recipient(notice: Notice) -> tuple[str, str | None]:
+    """The channel and address: the member's own, unless the notice names another (a "your
+    contact details were changed" notice goes to the number or address that was replaced)."""
+    data = notice.data or {}
+    if data.get("to_phone"):
+        return Notice.Channel.SMS, data["to_phone"]
+    if data.get("to_email"):
+        return Notice.Channel.EMAIL, data["to_email"]
+    channel = notice_channel(notice.person)
+    address = {Notice.Channel.SMS: notice.person.phone, Notice.Channel.EMAIL: notice.person.email}
+    return channel, address.get(channel)
+
+
 def _send(notice: Notice, channel: str, rendered: RenderedNotice) -> tuple[str, str, str]:
     """Hand the notice to its channel; return (status, provider id, document name)."""
     person = notice.person
+    address = _recipient(notice)[1]
     if channel == Notice.Channel.SMS:
-        return N.SENT, sms_backend().send(person.phone, rendered.sms), ""
+        return N.SENT, sms_backend().send(address, rendered.sms), ""
     if channel == Notice.Channel.EMAIL:
         provider_id = email_send(
-            to=person.email,
+            to=address,
             subject=rendered.subject,
             body=rendered.body,
             reference=str(notice.pk),

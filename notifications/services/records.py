@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from enrolment.models import Membership
+from notifications.models import Notice
+from notifications.rendering import NoticeFacts
 
 _MEMBERSHIP_SUBJECT = re.compile(r"^membership:(\d+):spell:(\d+)$")
 
@@ -118,6 +121,31 @@ def window_closing_notices_record(
             {"today": today, "last": today + dt.timedelta(days=days)},
         )
         return sorted(row[0] for row in cur.fetchall())
+
+
+def contact_changed_notice_record(*, person_id: int, field: str, previous: str) -> int:
+    """Record "your phone number / e-mail address for the union was changed", addressed to the
+    ``previous`` one, within the caller's transaction; returns the notice id.
+
+    One notice per change, recorded in the change's own transaction (nothing records it twice):
+    the subject is the field and a random id, so changing the number twice tells both earlier
+    numbers.
+    """
+    if field not in ("phone", "email"):
+        raise ValueError(f"not a contact field: {field!r}")
+    notice = Notice.objects.create(
+        person_id=person_id,
+        kind=Notice.Kind.CONTACT_CHANGED,
+        subject=f"contact:{field}:{uuid.uuid4().hex}",
+        data={"field": field, f"to_{field}": previous},
+    )
+    return notice.pk
+
+
+def contact_changed_facts(notice: Notice, today: dt.date) -> NoticeFacts:
+    return NoticeFacts(
+        first_name=notice.person.first_name, extra={"field": (notice.data or {}).get("field")}
+    )
 
 
 def _json(data: dict[str, Any] | None) -> str | None:

@@ -27,6 +27,8 @@ EVERY_BRANCH = [
     (Notice.Kind.OPT_OUT, NoticeFacts(first_name="Ana", ended_on=dt.date(2027, 1, 5))),
     (Notice.Kind.OPT_IN, NoticeFacts(first_name="Ana", covered_from=dt.date(2027, 1, 5))),
     (Notice.Kind.WINDOW_CLOSING, NoticeFacts(first_name="Ana", window_ends=dt.date(2026, 12, 20))),
+    (Notice.Kind.CONTACT_CHANGED, NoticeFacts(first_name="Ana", extra={"field": "phone"})),
+    (Notice.Kind.CONTACT_CHANGED, NoticeFacts(first_name="Ana", extra={"field": "email"})),
 ]
 
 

@@ -47,6 +47,21 @@ def date_text(value: dt.date | None) -> str:
     return text if language == "en" else text.lower()
 
 
+def language_names(codes: list[str]) -> list[str]:
+    """Language codes as the active language names them ("pl" -> "Pools" in Dutch, "polski" in
+    Polish); codes Django does not know are left out. Language names are capitalised only in
+    English and Dutch."""
+    names = []
+    for code in codes:
+        try:
+            names.append(str(translation.get_language_info(code)["name_translated"]))
+        except KeyError:
+            continue
+    if (translation.get_language() or FALLBACK_LANGUAGE) not in ("en", "nl"):
+        names = [name[:1].lower() + name[1:] for name in names]
+    return names
+
+
 @dataclass(frozen=True)
 class RenderedNotice:
     language: str

@@ -59,14 +59,26 @@ def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         # The session lasts UNIONROLL_PORTAL_SESSION_SECONDS from the last page, not from
         # sign-in: setting the expiry marks the session changed, so it is saved again.
         request.session.set_expiry(settings.UNIONROLL_PORTAL_SESSION_SECONDS)
-        with translation.override(portal_language(request, membership)):
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                response.render()
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        return portal_response(portal_language(request, membership), view, request, *args, **kwargs)
 
     return wrapper
+
+
+def portal_response(
+    language: str,
+    view: Callable[..., HttpResponse],
+    request: HttpRequest,
+    *args: Any,
+    **kwargs: Any,
+) -> HttpResponse:
+    """Run a portal view in ``language`` (rendered inside it), never to be cached: the pages
+    show one member's data, on phones that are often shared."""
+    with translation.override(language):
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+            response.render()
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def portal_language(request: HttpRequest, membership: Membership | None = None) -> str:

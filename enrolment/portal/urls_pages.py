@@ -7,8 +7,6 @@ from enrolment.portal import views_pages
 # Mounted under the "portal" namespace at /my/. The session says whose pages these are.
 urlpatterns = [
     path("", views_pages.membership, name="membership"),
-    # Where sign-in lands (views_signin.HOME): the same page.
-    path("", views_pages.membership, name="home"),
     path("leave/", views_pages.leave, name="leave"),
     path("rejoin/", views_pages.rejoin, name="rejoin"),
     path("details/", views_pages.details, name="details"),

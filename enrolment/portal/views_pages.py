@@ -24,13 +24,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from enrolment.models import Membership, MembershipEvent
 from enrolment.portal import selectors
-from enrolment.portal.context import portal_context
 from enrolment.portal.forms import DetailsForm, LanguageForm
 from enrolment.portal.services import person_details_update, person_language_set
 from enrolment.portal.session import LANGUAGE_SESSION_KEY, member_required, signed_in_membership
 from enrolment.services import membership_opt_in, membership_opt_out
-from enrolment.services.memberships import OPT_IN_FROM, OPT_OUT_FROM
-from notifications.rendering import date_text, notice_language
+from enrolment.services.memberships import (
+    OPT_IN_FROM,
+    OPT_OUT_FROM,
+    membership_inside_window,
+)
+from notifications.rendering import date_text, language_names, notice_language
 from unionroll.exceptions import ApplicationError
 
 S = Membership.Status
@@ -56,16 +59,7 @@ def _render(
     return render(
         request,
         f"enrolment/portal/{template}",
-        {**portal_context(request), "nav": nav, "signed_in": True, **context},
-    )
-
-
-def _inside_window(membership: Membership, today: dt.date) -> bool:
-    # The service's own test (membership_opt_out): an opt-out now would void the spell.
-    return (
-        membership.status == S.ENROLLED
-        and membership.window_ends is not None
-        and today <= membership.window_ends
+        {"nav": nav, "signed_in": True, **context},
     )
 
 
@@ -77,7 +71,7 @@ def membership_status_lines(membership: Membership, *, today: dt.date) -> list[s
         lines = [
             _("You are a member of %(union)s since %(date)s.") % {"union": union, "date": since}
         ]
-        if _inside_window(membership, today):
+        if membership_inside_window(membership, today=today):
             lines.append(
                 _("You can leave until %(date)s, and nothing will have been charged for you.")
                 % {"date": date_text(membership.window_ends)}
@@ -152,7 +146,10 @@ def leave(request: HttpRequest) -> HttpResponse:
             request,
             "leave.html",
             "portal:membership",
-            {"inside_window": _inside_window(m, today), "lapsed": m.status == S.LAPSED},
+            {
+                "inside_window": membership_inside_window(m, today=today),
+                "lapsed": m.status == S.LAPSED,
+            },
         )
     try:
         left = membership_opt_out(
@@ -302,21 +299,9 @@ def _visit_view(visit: Any) -> dict[str, Any]:
         "site_name": visit.site.name,
         "site_address_lines": [line for line in visit.site.address.splitlines() if line.strip()],
         "place": visit.place,
-        "languages": [
-            translation.get_language_info(code)["name_translated"]
-            for code in visit.languages
-            if _known_language(code)
-        ],
+        "languages": language_names(visit.languages),
         "note": visit.note,
     }
-
-
-def _known_language(code: str) -> bool:
-    try:
-        translation.get_language_info(code)
-    except KeyError:
-        return False
-    return True
 
 
 @require_POST

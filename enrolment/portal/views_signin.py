@@ -15,10 +15,6 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -27,12 +23,12 @@ from enrolment.portal.session import (
     member_sign_in,
     member_sign_out,
     portal_language,
+    portal_response,
     signed_in_membership,
 )
 
-LANGUAGE_SWITCH = "enrolment/portal/_language_switch.html"
 # Where a member lands after signing in (the portal's first page).
-HOME = "portal:home"
+HOME = "portal:membership"
 
 
 class ContactForm(forms.Form):
@@ -87,11 +83,7 @@ def _portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with translation.override(portal_language(request)):
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                response.render()
-        response.headers["Cache-Control"] = "no-store"
+        response = portal_response(portal_language(request), view, request, *args, **kwargs)
         # A link's token is in the URL: never hand it on to another site. Not "no-referrer":
         # browsers then send "Origin: null" with the page's own forms, which CSRF refuses.
         response.headers["Referrer-Policy"] = "same-origin"
@@ -101,12 +93,6 @@ def _portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 
 def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    try:
-        get_template(LANGUAGE_SWITCH)
-        language_switch = LANGUAGE_SWITCH
-    except TemplateDoesNotExist:
-        language_switch = ""
-    context = {"language_switch": language_switch, **context}
     return render(request, f"enrolment/portal/{template}", context, status=status)
 
 
@@ -132,18 +118,11 @@ def _sign_in_page(
     )
 
 
-def _home() -> str:
-    try:
-        return reverse(HOME)
-    except NoReverseMatch:  # the portal's pages are not mounted (yet)
-        return reverse("portal:sign_in")
-
-
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     """The way in. A member who is signed in already goes to their membership page."""
     if request.method == "GET" and signed_in_membership(request) is not None:
-        return redirect(_home())
+        return redirect(HOME)
     return _sign_in(request)
 
 
@@ -185,7 +164,7 @@ def _code_sign_in(request: HttpRequest) -> HttpResponse:
         )
         return _sign_in_page(request, code_form=form, status=400)
     member_sign_in(request, membership_id=result.membership_id)
-    return redirect(_home())
+    return redirect(HOME)
 
 
 @require_http_methods(["GET"])
@@ -211,7 +190,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     if membership_id is None:
         return _sign_in_page(request, template="link_invalid.html", status=410)
     member_sign_in(request, membership_id=membership_id)
-    return redirect(_home())
+    return redirect(HOME)
 
 
 @require_http_methods(["GET", "POST"])

@@ -47,6 +47,15 @@ def _event(
     )
 
 
+def membership_inside_window(membership: Membership, *, today: dt.date) -> bool:
+    """Whether an opt-out today would void the spell from the start (never a member)."""
+    return (
+        membership.status == S.ENROLLED
+        and membership.window_ends is not None
+        and today <= membership.window_ends
+    )
+
+
 def membership_opt_out(
     *,
     membership: Membership,
@@ -70,8 +79,7 @@ def membership_opt_out(
                 {"membership": m.pk, "status": m.status},
             )
         previous = m.status
-        inside_window = previous == S.ENROLLED and m.window_ends is not None
-        inside_window = inside_window and today <= m.window_ends
+        inside_window = membership_inside_window(m, today=today)
         m.status = S.OPTED_OUT
         m.opted_out_on = today
         m.void = inside_window

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Notice
@@ -109,7 +110,7 @@ def phase_change_notices_record(*, upload_id: int) -> int:
 
 
 def rights_url() -> str:
-    return f"{settings.UNIONROLL_PORTAL_BASE_URL}/my/rights/"
+    return settings.UNIONROLL_PORTAL_BASE_URL + reverse("portal:rights")
 
 
 def _live(notice: Notice) -> bool:

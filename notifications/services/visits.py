@@ -28,7 +28,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
-from django.utils.translation import get_language_info
 
 from notifications.models import Notice, OrganisationNotice
 
@@ -280,17 +279,9 @@ class LanguageNames:
         return bool(self.codes)
 
     def __str__(self) -> str:
-        names = []
-        for code in self.codes:
-            try:
-                names.append(str(get_language_info(code)["name_translated"]))
-            except KeyError:
-                names.append(code)
-        language = translation.get_language() or "en"
-        # Language names are capitalised only in English and Dutch ("Pools", "polski").
-        if language not in ("en", "nl"):
-            names = [n[:1].lower() + n[1:] for n in names]
-        return ", ".join(names)
+        from notifications.rendering import language_names
+
+        return ", ".join(language_names(self.codes))
 
 
 def visit_notice_facts(notice: Notice, today: dt.date) -> Any:

@@ -293,6 +293,22 @@ def _visit_notify_on_commit(visit: WorkplaceVisit) -> None:
     )
 
 
+def _visit_languages(languages: Iterable[str]) -> list[str]:
+    """Language codes as given, trimmed, each once, in the order given."""
+    return list(dict.fromkeys(c.strip() for c in languages if c.strip()))
+
+
+def _visit_unchanged_since(visit: WorkplaceVisit, expected_version: int | None) -> None:
+    """Refuse a change on top of one the admin has not seen (their form showed
+    ``expected_version``)."""
+    if expected_version is not None and visit.version != expected_version:
+        raise ApplicationError(
+            "visit_changed",
+            "Someone changed this visit meanwhile; reload it and try again.",
+            {"version": visit.version},
+        )
+
+
 def visit_validate(
     *,
     starts_at: datetime,
@@ -343,7 +359,7 @@ def visit_schedule(
     recorded to be told ahead (in their languages), and the hirer and agencies get an access
     notice."""
     now = now or timezone.now()
-    languages = list(dict.fromkeys(c.strip() for c in languages if c.strip()))
+    languages = _visit_languages(languages)
     if notify_days_ahead is None:
         notify_days_ahead = settings.UNIONROLL_VISIT_NOTICE_DAYS
     visit_validate(
@@ -392,23 +408,16 @@ def visit_reschedule(
     now = now or timezone.now()
     with transaction.atomic():
         visit = WorkplaceVisit.objects.select_for_update().get(pk=visit_id)
-        if expected_version is not None and visit.version != expected_version:
-            raise ApplicationError(
-                "visit_changed",
-                "Someone changed this visit meanwhile; reload it and try again.",
-                {"version": visit.version},
-            )
+        _visit_unchanged_since(visit, expected_version)
         if visit.status == WorkplaceVisit.Status.CANCELLED:
             raise ApplicationError("visit_cancelled", "A cancelled visit cannot be changed.")
         new = {
             "starts_at": visit.starts_at if starts_at is None else starts_at,
             "ends_at": visit.ends_at if ends_at is None else ends_at,
             "place": visit.place if place is None else place.strip(),
-            "languages": (
-                list(visit.languages)
-                if languages is None
-                else list(dict.fromkeys(c.strip() for c in languages if c.strip()))
-            ),
+            "languages": list(visit.languages)
+            if languages is None
+            else _visit_languages(languages),
             "note": visit.note if note is None else note.strip(),
             "notify_days_ahead": (
                 visit.notify_days_ahead if notify_days_ahead is None else notify_days_ahead
@@ -438,12 +447,7 @@ def visit_cancel(
         visit = WorkplaceVisit.objects.select_for_update().get(pk=visit_id)
         if visit.status == WorkplaceVisit.Status.CANCELLED:
             return visit
-        if expected_version is not None and visit.version != expected_version:
-            raise ApplicationError(
-                "visit_changed",
-                "Someone changed this visit meanwhile; reload it and try again.",
-                {"version": visit.version},
-            )
+        _visit_unchanged_since(visit, expected_version)
         if visit.ends_at <= now:
             raise ApplicationError("visit_over", "A visit that is over cannot be cancelled.")
         visit.status = WorkplaceVisit.Status.CANCELLED

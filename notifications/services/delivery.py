@@ -258,12 +258,18 @@ def _send(notice: Notice, channel: str, rendered: RenderedNotice) -> tuple[str, 
     return N.QUEUED_FOR_PRINT, "", letter_store(notice_id=notice.pk, pdf=pdf)
 
 
+def notice_retry_at(*, attempts: int, now: dt.datetime) -> dt.datetime | None:
+    """When to try again after a temporary failure of attempt number ``attempts``, or None once
+    UNIONROLL_NOTICE_MAX_ATTEMPTS are used up: 60 s, 2 min, 4 min, 8 min, ... by default."""
+    if attempts >= settings.UNIONROLL_NOTICE_MAX_ATTEMPTS:
+        return None
+    return now + dt.timedelta(seconds=settings.UNIONROLL_NOTICE_RETRY_SECONDS * 2 ** (attempts - 1))
+
+
 def _temporary_failure(notice: Notice, code: str, now: dt.datetime) -> DeliveryOutcome:
-    if notice.attempts >= settings.UNIONROLL_NOTICE_MAX_ATTEMPTS:
+    retry_at = notice_retry_at(attempts=notice.attempts, now=now)
+    if retry_at is None:
         return _failed(notice, code)
-    # 60 s, 2 min, 4 min, 8 min, ... with the default settings.
-    wait = settings.UNIONROLL_NOTICE_RETRY_SECONDS * 2 ** (notice.attempts - 1)
-    retry_at = now + dt.timedelta(seconds=wait)
     Notice.objects.filter(pk=notice.pk, status=N.SENDING).update(
         status=N.DEFERRED, last_error=code, not_before=retry_at, queued_at=None
     )

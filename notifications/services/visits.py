@@ -131,51 +131,63 @@ ON CONFLICT (person_id, kind, subject) DO NOTHING
 """
 
 
+def _version_notices_record(
+    *, visit_id: int, version: int, table: str, kind: str, sql: str, now: dt.datetime, **params: Any
+) -> tuple[int, list[int]]:
+    """Record one version's notices in ``table`` with ``sql``, after cancelling the pending
+    notices of earlier versions: (rows inserted, ids it returns). Nothing for a version since
+    replaced: the newer version's task tells everyone what they need to know."""
+    visit = _visit(visit_id)
+    if visit.version != version:
+        return 0, []
+    subject = visit_subject(visit_id=visit.pk, version=visit.version)
+    prefix = f"visit:{visit.pk}:v%"
+    cancelled = visit.status == "cancelled"
+    params |= {
+        "site": visit.site_id,
+        "hirer": visit.site.hirer_id,
+        "since": _recent_since(visit),
+        "prefix": prefix,
+        "subject": subject,
+        "told_statuses": TOLD_STATUSES,
+        "change": "cancelled" if cancelled else "rescheduled",
+        "cancelled": cancelled,
+        "starts_at": visit.starts_at.isoformat(),
+        "ends_at": visit.ends_at.isoformat(),
+        "place": visit.place,
+        "snapshot": json.dumps(visit_snapshot(visit)),
+        "not_before": max(now, visit.starts_at - dt.timedelta(days=visit.notify_days_ahead)),
+        "now": now,
+    }
+    with connection.cursor() as cur:
+        # Anything about an earlier version that has not gone out yet is outdated.
+        cur.execute(
+            f"""
+            UPDATE {table} SET status = 'cancelled'
+            WHERE kind = %s AND subject LIKE %s AND subject <> %s
+              AND status IN ('due', 'deferred')
+            """,
+            [kind, prefix, subject],
+        )
+        cur.execute(sql, params)
+        returned = [row[0] for row in cur.fetchall()] if cur.description else []
+        return cur.rowcount, sorted(returned)
+
+
 def visit_notices_record(*, visit_id: int, version: int, now: dt.datetime | None = None) -> int:
     """Record the member notices of one version of a visit; return how many were new.
-
-    A task for a version that has since been replaced does nothing: the newer version's task
-    tells everyone what they need to know. Safe to run twice (the unique constraint).
-    """
-    now = now or timezone.now()
+    Safe to run twice (the unique constraint)."""
     with transaction.atomic():
-        visit = _visit(visit_id)
-        if visit.version != version:
-            return 0
-        subject = visit_subject(visit_id=visit.pk, version=visit.version)
-        prefix = f"visit:{visit.pk}:v%"
-        cancelled = visit.status == "cancelled"
-        not_before = max(now, visit.starts_at - dt.timedelta(days=visit.notify_days_ahead))
-        with connection.cursor() as cur:
-            # Anything about an earlier version that has not gone out yet is outdated.
-            cur.execute(
-                """
-                UPDATE notifications_notice SET status = 'cancelled'
-                WHERE kind = 'visit' AND subject LIKE %s AND subject <> %s
-                  AND status IN ('due', 'deferred')
-                """,
-                [prefix, subject],
-            )
-            cur.execute(
-                _MEMBER_NOTICES_SQL,
-                {
-                    "site": visit.site_id,
-                    "since": _recent_since(visit),
-                    "live": LIVE_STATUSES,
-                    "prefix": prefix,
-                    "subject": subject,
-                    "told_statuses": TOLD_STATUSES,
-                    "change": "cancelled" if cancelled else "rescheduled",
-                    "cancelled": cancelled,
-                    "starts_at": visit.starts_at.isoformat(),
-                    "ends_at": visit.ends_at.isoformat(),
-                    "place": visit.place,
-                    "snapshot": json.dumps(visit_snapshot(visit)),
-                    "not_before": not_before,
-                    "now": now,
-                },
-            )
-            return cur.rowcount
+        inserted, _ = _version_notices_record(
+            visit_id=visit_id,
+            version=version,
+            table="notifications_notice",
+            kind=Notice.Kind.VISIT,
+            sql=_MEMBER_NOTICES_SQL,
+            now=now or timezone.now(),
+            live=LIVE_STATUSES,
+        )
+        return inserted
 
 
 # The hirer and every agency with recent current payroll lines at the site, plus every
@@ -228,45 +240,30 @@ def visit_access_notices_record(
     *, visit_id: int, version: int, now: dt.datetime | None = None
 ) -> list[int]:
     """Record the access notices of one version of a visit; return the new notices' ids."""
-    now = now or timezone.now()
     with transaction.atomic():
-        visit = _visit(visit_id)
-        if visit.version != version:
-            return []
-        subject = visit_subject(visit_id=visit.pk, version=visit.version)
-        prefix = f"visit:{visit.pk}:v%"
-        cancelled = visit.status == "cancelled"
-        with connection.cursor() as cur:
-            cur.execute(
-                """
-                UPDATE notifications_organisationnotice SET status = 'cancelled'
-                WHERE kind = 'visit_access' AND subject LIKE %s AND subject <> %s
-                  AND status IN ('due', 'deferred')
-                """,
-                [prefix, subject],
-            )
-            cur.execute(
-                _ACCESS_NOTICES_SQL,
-                {
-                    "hirer": visit.site.hirer_id,
-                    "site": visit.site_id,
-                    "since": _recent_since(visit),
-                    "prefix": prefix,
-                    "subject": subject,
-                    "told_statuses": TOLD_STATUSES,
-                    "change": "cancelled" if cancelled else "rescheduled",
-                    "cancelled": cancelled,
-                    "starts_at": visit.starts_at.isoformat(),
-                    "ends_at": visit.ends_at.isoformat(),
-                    "place": visit.place,
-                    "snapshot": json.dumps(visit_snapshot(visit)),
-                    "now": now,
-                },
-            )
-            return sorted(row[0] for row in cur.fetchall())
+        _, ids = _version_notices_record(
+            visit_id=visit_id,
+            version=version,
+            table="notifications_organisationnotice",
+            kind=OrganisationNotice.Kind.VISIT_ACCESS,
+            sql=_ACCESS_NOTICES_SQL,
+            now=now or timezone.now(),
+        )
+        return ids
 
 
 # --- What a member's visit notice says ---------------------------------------------------------
+
+
+def _snapshot_current(snapshot: dict[str, Any]) -> bool:
+    """Whether the visit a notice announces is still at that version (not changed since)."""
+    from employers.models import WorkplaceVisit
+
+    expected = snapshot.get("version")
+    versions = WorkplaceVisit.objects.filter(pk=snapshot.get("id")).values_list(
+        "version", flat=True
+    )
+    return expected is not None and versions.first() == expected
 
 
 class LanguageNames:
@@ -287,13 +284,11 @@ class LanguageNames:
 def visit_notice_facts(notice: Notice, today: dt.date) -> Any:
     """Facts of a visit notice, or None if it is outdated (a newer version exists, or the
     visit has begun)."""
-    from employers.models import WorkplaceVisit
     from notifications.rendering import NoticeFacts
 
     data = notice.data or {}
     snapshot = data.get("visit") or {}
-    current = WorkplaceVisit.objects.filter(pk=snapshot.get("id")).values("version").first()
-    if current is None or current["version"] != snapshot.get("version"):
+    if not _snapshot_current(snapshot):
         return None
     starts_at = dt.datetime.fromisoformat(snapshot["starts_at"])
     ends_at = dt.datetime.fromisoformat(snapshot["ends_at"])
@@ -329,9 +324,10 @@ def organisation_notice_deliver(*, notice_id: int, now: dt.datetime | None = Non
     """
     from django.db.models import F
 
-    from employers.models import Organisation, WorkplaceVisit
+    from employers.models import Organisation
     from notifications.channels import PermanentDeliveryError, TemporaryDeliveryError
     from notifications.channels.mail import email_send
+    from notifications.services.delivery import notice_retry_at
 
     now = now or timezone.now()
     S = OrganisationNotice.Status
@@ -343,8 +339,7 @@ def organisation_notice_deliver(*, notice_id: int, now: dt.datetime | None = Non
         return "skipped"
     notice = OrganisationNotice.objects.get(pk=notice_id)
     snapshot = (notice.data or {}).get("visit") or {}
-    current = WorkplaceVisit.objects.filter(pk=snapshot.get("id")).values("version").first()
-    if current is None or current["version"] != snapshot.get("version"):
+    if not _snapshot_current(snapshot):
         OrganisationNotice.objects.filter(pk=notice_id, status=S.SENDING).update(status=S.CANCELLED)
         return S.CANCELLED
     organisation = Organisation.objects.get(pk=notice.organisation_id)
@@ -358,11 +353,11 @@ def organisation_notice_deliver(*, notice_id: int, now: dt.datetime | None = Non
         subject, body = access_notice_render(notice.data, organisation_name=organisation.name)
         provider_id = email_send(to=to, subject=subject, body=body, reference=f"org-{notice.pk}")
     except TemporaryDeliveryError as exc:
-        if notice.attempts >= settings.UNIONROLL_NOTICE_MAX_ATTEMPTS:
+        retry_at = notice_retry_at(attempts=notice.attempts, now=now)
+        if retry_at is None:
             return _organisation_failed(notice_id, exc.code)
-        wait = settings.UNIONROLL_NOTICE_RETRY_SECONDS * 2 ** (notice.attempts - 1)
         OrganisationNotice.objects.filter(pk=notice_id, status=S.SENDING).update(
-            status=S.DEFERRED, last_error=exc.code, not_before=now + dt.timedelta(seconds=wait)
+            status=S.DEFERRED, last_error=exc.code, not_before=retry_at
         )
         return S.DEFERRED
     except PermanentDeliveryError as exc:

@@ -513,8 +513,16 @@ class MinimumWageYouthShareAdmin(admin.ModelAdmin):
 class SignInLinkAdmin(ReadOnlyAdmin):
     """Who asked for portal sign-in links and whether they were used; never the token."""
 
-    list_display = ["id", "membership_link", "channel", "created_at", "expires_at", "used_at"]
-    fields = ["membership_link", "channel", "created_at", "expires_at", "used_at"]
+    list_display = [
+        "id",
+        "membership_link",
+        "channel",
+        "created_at",
+        "sent_at",
+        "expires_at",
+        "used_at",
+    ]
+    fields = ["membership_link", "channel", "created_at", "sent_at", "expires_at", "used_at"]
     readonly_fields = fields
 
     @admin.display(description="membership")

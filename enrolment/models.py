@@ -376,6 +376,8 @@ class SignInLink(models.Model):
     channel = models.CharField(max_length=10)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    # Set by the one send that goes out (a conditional UPDATE): a redelivered task sends nothing.
+    sent_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -282,10 +282,9 @@ def signin_link_send(*, link_id: int, token: str, now: dt.datetime | None = None
     to = person.phone if link.channel == CHANNEL_SMS else person.email
     if not to:
         return "skipped"
-    # A redelivered task message must not send a second message. Keyed by the link's hash, not
-    # its id: ids repeat when a database is recreated (tests, demos) while the cache lives on.
-    sent_key = f"portal:signin:sent:{link.token_hash}"
-    if not cache.add(sent_key, 1, timeout=settings.UNIONROLL_SIGNIN_LINK_MINUTES * 60 + 60):
+    # A redelivered task message must not send a second message: only the task whose UPDATE
+    # claims the link sends it.
+    if not SignInLink.objects.filter(pk=link.pk, sent_at__isnull=True).update(sent_at=now):
         return "skipped"
     url = _link_url(token)
     with translation.override(notice_language(person.language)):
@@ -317,7 +316,7 @@ def signin_link_send(*, link_id: int, token: str, now: dt.datetime | None = None
                 )
         except Exception:
             # Let a retry send it.
-            cache.delete(sent_key)
+            SignInLink.objects.filter(pk=link.pk).update(sent_at=None)
             raise
     logger.info("sign-in link %s sent by %s", link.pk, link.channel)
     return "sent"

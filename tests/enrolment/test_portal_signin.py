@@ -340,6 +340,9 @@ def test_a_sent_link_is_not_sent_again_by_a_repeated_task_nor_after_use(sms_outb
 
     assert (first, again, wrong_token) == ("sent", "skipped", "skipped")
     assert len(sms_outbox()) == 1
+    # The database, not a cache entry, remembers the send.
+    link.refresh_from_db()
+    assert link.sent_at is not None
 
 
 def test_a_link_whose_sms_failed_for_now_is_sent_by_the_retry(sms_outbox, monkeypatch):

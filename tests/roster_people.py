@@ -38,7 +38,12 @@ def roster_file(content: str, name: str = "loonrun-week-45.csv") -> SimpleUpload
 
 @pytest.fixture
 def meat():
-    return SectorFactory(code="meat")
+    """The meat sector with its enrolment policy, as sector_add makes it."""
+    from enrolment.models import EnrolmentPolicy
+
+    sector = SectorFactory(code="meat")
+    EnrolmentPolicy.objects.get_or_create(sector=sector)
+    return sector
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ import time_machine
 from django.test import TestCase
 from django.urls import reverse
 
-from enrolment.models import EnrolmentPolicy, Membership, MembershipEvent, Person
+from enrolment.models import Membership, MembershipEvent, Person
 from enrolment.portal.selectors import person_age, person_current_phase
 from enrolment.portal.session import LANGUAGE_SESSION_KEY, SESSION_KEY
 from enrolment.services import roster_import_path
 from tests.employers.factories import (
     OrganisationFactory,
-    SectorFactory,
     SiteFactory,
     UserFactory,
     WorkplaceVisitFactory,
@@ -34,13 +33,6 @@ PAGES = ["membership", "leave", "rejoin", "details", "rights", "visits"]
 def _frozen_today():
     with time_machine.travel(TODAY, tick=False):
         yield
-
-
-@pytest.fixture
-def meat():
-    sector = SectorFactory(code="meat")
-    EnrolmentPolicy.objects.get_or_create(sector=sector)
-    return sector
 
 
 @pytest.fixture

@@ -50,13 +50,6 @@ def _frozen_today():
 
 
 @pytest.fixture
-def meat():
-    sector = SectorFactory(code="meat")
-    EnrolmentPolicy.objects.get_or_create(sector=sector)
-    return sector
-
-
-@pytest.fixture
 def agency(meat):
     return OrganisationFactory(sectors=[meat])
 

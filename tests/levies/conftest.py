@@ -10,11 +10,10 @@ import pytest
 from django.db import connection
 from django.test import TestCase
 
-from enrolment.models import EnrolmentPolicy
 from enrolment.services import roster_import_path
 from levies.models import LevyScheme, LevySchemeVersion
 from levies.selectors import ledger_balance_total, ledger_unbalanced_transactions
-from tests.employers.factories import HirerFactory, OrganisationFactory, SectorFactory, SiteFactory
+from tests.employers.factories import HirerFactory, OrganisationFactory, SiteFactory
 from tests.enrolment.rosters import worker, write_roster
 
 PS = dt.date(2026, 11, 2)
@@ -46,13 +45,6 @@ def _ledger_balances_after_each_test(request):
     yield
     if not getattr(request.node, "_ledger_check_skipped", False):
         assert_ledger_balances()
-
-
-@pytest.fixture
-def meat():
-    sector = SectorFactory(code="meat")
-    EnrolmentPolicy.objects.get_or_create(sector=sector)
-    return sector
 
 
 @pytest.fixture

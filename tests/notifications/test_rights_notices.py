@@ -16,7 +16,7 @@ from notifications.services import (
     phase_change_notices_record,
     rights_reminders_record,
 )
-from tests.employers.factories import OrganisationFactory, SectorFactory
+from tests.employers.factories import OrganisationFactory
 from tests.enrolment.factories import (
     EnrolmentPolicyFactory,
     MembershipFactory,
@@ -122,11 +122,6 @@ def line(person, sector, *, phase, period_start, organisation=None, **kwargs):
     return PayrollLineFactory(
         upload=upload, person=person, sector=sector, cao_phase=phase, **kwargs
     )
-
-
-@pytest.fixture
-def meat():
-    return SectorFactory(code="meat")
 
 
 def test_a_member_whose_phase_changed_since_the_previous_period_is_told_once(meat):

@@ -397,6 +397,36 @@ def test_an_organisation_without_an_address_is_marked_failed_not_retried(
     assert (notice.status, notice.last_error) == ("failed", "no_address")
 
 
+def test_an_access_notice_that_failed_for_now_is_retried_with_the_notices_back_off(
+    now, site, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    from notifications import tasks
+    from notifications.channels import TemporaryDeliveryError
+    from notifications.channels import mail as mail_channel
+
+    settings.UNIONROLL_NOTICE_RETRY_SECONDS = 60
+    real_send = mail_channel.email_send
+
+    def mail_server_down(**kwargs):
+        raise TemporaryDeliveryError("email_temporary")
+
+    monkeypatch.setattr(mail_channel, "email_send", mail_server_down)
+    schedule(site, django_capture_on_commit_callbacks)
+    notice = OrganisationNotice.objects.get(organisation=site.hirer)
+    assert (notice.status, notice.last_error) == ("deferred", "email_temporary")
+    assert notice.not_before == NOW + dt.timedelta(seconds=60)
+    assert tasks.organisation_notices_retry_task.delay().get() == 0  # not yet
+
+    monkeypatch.setattr(mail_channel, "email_send", real_send)
+    now.move_to(NOW + dt.timedelta(seconds=61))
+    retried = tasks.organisation_notices_retry_task.delay().get()
+
+    notice.refresh_from_db()
+    assert retried == 1
+    assert (notice.status, notice.attempts) == ("sent", 2)
+    assert [m.to for m in mail.outbox] == [["receptie@vlees.example"]]
+
+
 def test_organisations_hear_of_a_move_and_a_cancellation_each_once(
     now, site, django_capture_on_commit_callbacks
 ):

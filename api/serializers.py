@@ -47,8 +47,23 @@ class RosterIssueSerializer(serializers.Serializer):
     value = serializers.CharField(allow_null=True, help_text="The offending value, if any.")
 
 
+STAFF_ONLY = (
+    "Union staff only: absent for an organisation's users and API keys, whose results never "
+    "depend on the workers' union status. "
+)
+
+
+def _staff_count(help_text: str) -> serializers.IntegerField:
+    return serializers.IntegerField(required=False, help_text=STAFF_ONLY + help_text)
+
+
 class RosterUploadListItemSerializer(serializers.Serializer):
-    """One upload in a list: its outcome in numbers, without the (possibly long) issue lists."""
+    """One upload in a list, without the (possibly long) issue lists.
+
+    An organisation sees what its file decided: rows, period, status, errors and warnings. The
+    membership counts depend on who the union already knew and who opted out (special-category
+    data), so only union staff get them.
+    """
 
     id = serializers.IntegerField()
     url = serializers.URLField()
@@ -61,12 +76,6 @@ class RosterUploadListItemSerializer(serializers.Serializer):
     period_start = serializers.DateField(allow_null=True)
     period_end = serializers.DateField(allow_null=True)
     rows = serializers.IntegerField()
-    persons_created = serializers.IntegerField()
-    persons_matched = serializers.IntegerField()
-    memberships_enrolled = serializers.IntegerField()
-    memberships_reactivated = serializers.IntegerField()
-    opt_outs_respected = serializers.IntegerField()
-    possible_duplicates = serializers.IntegerField()
     replaces = serializers.IntegerField(
         allow_null=True, help_text="Id of the earlier upload for this period that this replaced."
     )
@@ -74,12 +83,24 @@ class RosterUploadListItemSerializer(serializers.Serializer):
         allow_null=True, help_text="Id of the applied upload with exactly the same file."
     )
     error_count = serializers.IntegerField(help_text="All errors found, even if not all listed.")
+    persons_created = _staff_count("Workers new to the register.")
+    persons_matched = _staff_count("Workers the register already knew.")
+    memberships_enrolled = _staff_count("Memberships started.")
+    memberships_reactivated = _staff_count("Lapsed memberships active again.")
+    opt_outs_respected = _staff_count("Workers who had opted out and stay out.")
+    possible_duplicates = _staff_count("New workers who look like someone already registered.")
 
 
 class RosterUploadSerializer(RosterUploadListItemSerializer):
     upload_id = serializers.IntegerField(help_text="Same as id (the command line's name).")
     errors_csv_url = serializers.URLField(help_text="The errors as a CSV file.")
-    changes = serializers.DictField(help_text="What changed compared with the replaced upload.")
+    changes = serializers.DictField(
+        help_text=(
+            "What changed compared with the replaced upload (empty if it replaced none): "
+            "worker numbers added, removed and changed, payroll lines, hours and gross wages "
+            "before and after. Computed from the two files only."
+        )
+    )
     warnings = RosterIssueSerializer(many=True)
     errors = RosterIssueSerializer(many=True)
 

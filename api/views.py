@@ -34,7 +34,7 @@ from employers.models import ApiKey, User
 from enrolment.models import RosterUpload
 from enrolment.selectors import (
     roster_organisation_for,
-    roster_upload_summary,
+    roster_upload_summary_for,
     roster_uploads_visible_to,
 )
 from enrolment.services import roster_submit
@@ -86,7 +86,8 @@ def _upload_url(request: Request, upload_id: int) -> str:
 
 def _list_item(request: Request, upload: RosterUpload) -> dict[str, Any]:
     return {
-        **roster_upload_summary(upload),
+        # An organisation's key or user gets no membership counts; union staff do.
+        **roster_upload_summary_for(upload=upload, viewer=request.user),
         "id": upload.pk,
         "url": _upload_url(request, upload.pk),
         "organisation": upload.organisation.kvk,
@@ -171,7 +172,8 @@ class RosterDetailView(GenericAPIView):
         operation_id="rosters_retrieve",
         summary="An upload's status and outcome",
         description=(
-            "Status, counts, warnings and every error (row, column, value, reason). "
+            "Status, rows, period, warnings and every error (row, column, value, reason); "
+            "membership counts for union staff only. "
             "Another organisation's upload answers 404."
         ),
         parameters=[UPLOAD_ID],

@@ -32,28 +32,73 @@ def roster_uploads_visible_to(*, user: User) -> QuerySet[RosterUpload]:
     return qs.none()
 
 
-def roster_upload_summary(upload: RosterUpload) -> dict[str, Any]:
-    """The one shape the command line (--json), the API and the web page report."""
-    counts = upload.counts or {}
+# What union staff see beyond an agency's view: how the roster met the member register. Each
+# figure depends on who was already known to the union, through any organisation, and on who
+# opted out, so it must never reach an agency (see docs/enrolment.md, "What the agency sees").
+MEMBERSHIP_COUNTS = (
+    "persons_created",
+    "persons_matched",
+    "memberships_enrolled",
+    "memberships_reactivated",
+    "opt_outs_respected",
+    "possible_duplicates",
+)
+
+# The differences with the replaced upload an agency sees: computed from its own two files'
+# payroll lines only (ingest_sql._changes_against), never from persons or memberships.
+ROSTER_CHANGE_KEYS = (
+    "replaces",
+    "workers_added",
+    "workers_removed",
+    "workers_changed",
+    "lines_before",
+    "lines_after",
+    "hours_before",
+    "hours_after",
+    "gross_wages_before",
+    "gross_wages_after",
+    "gross_wages_delta",
+)
+
+
+def roster_upload_result(upload: RosterUpload) -> dict[str, Any]:
+    """An upload as its organisation sees it: only what the file itself decides.
+
+    The same for any worker on it, whether a member (through any organisation), opted out or
+    unknown to the union; the web pages, the API and the error report show agencies this.
+    """
+    changes = upload.changes or {}
     return {
         "upload_id": upload.pk,
         "status": upload.status,
         "period_start": upload.period_start.isoformat() if upload.period_start else None,
         "period_end": upload.period_end.isoformat() if upload.period_end else None,
         "rows": upload.rows,
-        "persons_created": counts.get("persons_created", 0),
-        "persons_matched": counts.get("persons_matched", 0),
-        "memberships_enrolled": counts.get("memberships_enrolled", 0),
-        "memberships_reactivated": counts.get("memberships_reactivated", 0),
-        "opt_outs_respected": counts.get("opt_outs_respected", 0),
-        "possible_duplicates": counts.get("possible_duplicates", 0),
         "replaces": upload.replaces_id,
         "duplicate_of": upload.duplicate_of_id,
-        "changes": upload.changes or {},
+        "changes": {key: changes[key] for key in ROSTER_CHANGE_KEYS if key in changes},
         "warnings": upload.warnings or [],
         "error_count": upload.error_count,
         "errors": upload.errors or [],
     }
+
+
+def roster_upload_summary(upload: RosterUpload) -> dict[str, Any]:
+    """An upload as union staff see it (the command line, the admin's pages and API calls):
+    the organisation's view plus the membership counts."""
+    counts = upload.counts or {}
+    return {
+        **roster_upload_result(upload),
+        **{key: counts.get(key, 0) for key in MEMBERSHIP_COUNTS},
+    }
+
+
+def roster_upload_summary_for(*, upload: RosterUpload, viewer: Any) -> dict[str, Any]:
+    """The staff summary for a union admin, the organisation's view for anyone else (its users
+    and API keys). ``viewer`` is a User or an API-key principal."""
+    if getattr(viewer, "is_union_admin", False):
+        return roster_upload_summary(upload)
+    return roster_upload_result(upload)
 
 
 def membership_find(*, organisation_kvk: str, worker_number: str) -> Membership | None:

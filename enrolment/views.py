@@ -22,7 +22,8 @@ from enrolment.forms import RosterUploadForm
 from enrolment.models import RosterUpload
 from enrolment.selectors import (
     roster_progress,
-    roster_upload_summary,
+    roster_upload_result,
+    roster_upload_summary_for,
     roster_uploads_visible_to,
 )
 from enrolment.services import roster_submit
@@ -65,6 +66,8 @@ def roster_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "show_organisation": request.user.is_union_admin,
+            # Membership figures are union staff's only: see roster_upload_summary_for.
+            "show_counts": request.user.is_union_admin,
             # Hirers have no payroll of agency workers to upload.
             "can_upload": request.user.is_union_admin
             or request.user.organisation.kind == Organisation.Kind.AGENCY,
@@ -87,13 +90,14 @@ def _visible_upload(request: HttpRequest, pk: int) -> RosterUpload:
 @require_GET
 def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     upload = _visible_upload(request, pk)
-    summary = roster_upload_summary(upload)
+    summary = roster_upload_summary_for(upload=upload, viewer=request.user)
     return render(
         request,
         "enrolment/roster_detail.html",
         {
             "upload": upload,
             "summary": summary,
+            "show_counts": request.user.is_union_admin,
             "running": upload.status in RUNNING,
             "progress": roster_progress(upload_id=upload.pk) if upload.status in RUNNING else {},
             # Same organisation as this upload, so as visible to this user as the upload itself.
@@ -138,7 +142,7 @@ def roster_errors_csv_response(upload: RosterUpload) -> HttpResponse:
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(ERRORS_CSV_COLUMNS)
-    for error in roster_upload_summary(upload)["errors"]:
+    for error in roster_upload_result(upload)["errors"]:
         # The values come from the uploaded file: "=HYPERLINK(...)" must stay text.
         writer.writerow(spreadsheet_safe(error.get(column)) for column in ERRORS_CSV_COLUMNS)
     return response

@@ -32,6 +32,13 @@ class FundingSerializer(serializers.Serializer):
 class SchemeVersionSerializer(serializers.Serializer):
     valid_from = serializers.DateField()
     valid_to = serializers.DateField(allow_null=True)
+    base = serializers.ChoiceField(
+        choices=LevySchemeVersion.Base.choices,
+        help_text=(
+            "Who the levy is charged for: members, or every covered worker on the roster "
+            "whatever their membership (then nothing is held during opt-out windows)."
+        ),
+    )
     basis = serializers.ChoiceField(choices=LevySchemeVersion.Basis.choices)
     rate = serializers.DecimalField(max_digits=12, decimal_places=4)
     min_per_period = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from enrolment.models import RosterUpload
+from levies.selectors import invoice_lines_shown
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -106,11 +107,34 @@ class RosterUploadSerializer(RosterUploadListItemSerializer):
 
 
 class InvoiceLineSerializer(serializers.Serializer):
+    """A line as levies.selectors.invoice_lines_shown gives it: no count below the minimum
+    group size (UNIONROLL_MIN_GROUP_SIZE), so that no line describes one person."""
+
     site = serializers.CharField(
-        source="site_name", help_text="Site name and code as on the invoice; empty: no site."
+        help_text="Site name and code as on the invoice; empty: no site, or a grouped line."
     )
-    cao_phase = serializers.CharField()
-    members = serializers.IntegerField(help_text="Members with a levy on this line.")
+    cao_phase = serializers.CharField(help_text="Empty on a grouped line.")
+    grouped = serializers.BooleanField(
+        help_text=(
+            "The sites and CAO phases with fewer people than the minimum group size, together "
+            "on one line."
+        )
+    )
+    count_of = serializers.ChoiceField(
+        choices=["members", "workers"],
+        help_text=(
+            "What count counts: members, or workers (a scheme that charges every covered "
+            "worker on the payroll, whatever their union status)."
+        ),
+    )
+    count = serializers.IntegerField(
+        allow_null=True,
+        help_text="People with a levy on this line; null when fewer than count_fewer_than.",
+    )
+    count_fewer_than = serializers.IntegerField(
+        allow_null=True,
+        help_text="Set (the minimum group size) when the count is below it and not shown.",
+    )
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
@@ -149,4 +173,8 @@ class InvoiceListItemSerializer(serializers.Serializer):
 
 
 class InvoiceSerializer(InvoiceListItemSerializer):
-    lines = InvoiceLineSerializer(many=True)
+    lines = serializers.SerializerMethodField()
+
+    @extend_schema_field(InvoiceLineSerializer(many=True))
+    def get_lines(self, obj) -> list[dict]:
+        return InvoiceLineSerializer(invoice_lines_shown(invoice=obj), many=True).data

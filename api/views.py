@@ -273,7 +273,9 @@ class InvoiceDetailView(GenericAPIView):
         operation_id="invoices_retrieve",
         summary="An invoice or credit note with its lines",
         description=(
-            "Lines per site and CAO phase with member counts and amounts (no personal data). "
+            "Lines per site and CAO phase with counts and amounts (no personal data); sites and "
+            "phases with fewer people than the minimum group size are grouped on one line and "
+            "a count below it is not given. "
             "Another organisation's invoice answers 404."
         ),
         parameters=[INVOICE_ID],

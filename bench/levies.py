@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 import uuid
@@ -34,6 +35,7 @@ from bench.common import Step, peak_mb, steps_print  # noqa: E402
 SECTOR = "levybench"
 FIRST_PERIOD = dt.date(2025, 1, 6)  # a Monday, long enough ago that every window has closed
 SECOND_LINE_SHARE = 0.2
+BASE = os.environ.get("UNIONROLL_BENCH_LEVY_BASE", "members")
 
 
 def _setup() -> dict:
@@ -67,6 +69,9 @@ def _setup() -> dict:
             funding_agency=10,
             funding_hirer=0,
             funding_state=90,
+            # UNIONROLL_BENCH_LEVY_BASE=covered_workers times the other base (docs/levies.md).
+            base=BASE,
+            collect_during_window=BASE == "covered_workers",
         )
     last = RosterUpload.objects.filter(organisation=agencies[0]).order_by("-period_start").first()
     start = FIRST_PERIOD if last is None else last.period_start + dt.timedelta(days=7)

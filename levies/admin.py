@@ -42,6 +42,7 @@ from unionroll.exceptions import ApplicationError
 VERSION_FIELDS = [
     "valid_from",
     "valid_to",
+    "base",
     "basis",
     "rate",
     "min_per_period",

@@ -36,11 +36,19 @@ class LevySchemeVersion(models.Model):
         PER_HOUR = "per_hour", "EUR per hour worked"
         FLAT_PER_PERIOD = "flat_per_period", "EUR per member per pay period"
 
+    class Base(models.TextChoices):
+        # Who is charged for: the members (the default, so older scheme files keep their
+        # meaning) or every covered worker on the roster whatever their union status, so that
+        # an invoice says nothing about anyone's membership (docs/levies.md, "Base").
+        MEMBERS = "members", "Per member"
+        COVERED_WORKERS = "covered_workers", "Per covered worker, whatever their membership"
+
     scheme = models.ForeignKey(LevyScheme, on_delete=models.PROTECT, related_name="versions")
     valid_from = models.DateField()
     # The last day this version applies; NULL while it is the open-ended current version.
     valid_to = models.DateField(null=True, blank=True)
     basis = models.CharField(max_length=20, choices=Basis.choices)
+    base = models.CharField(max_length=16, choices=Base.choices, default=Base.MEMBERS)
     # Percent for percent_of_gross, EUR for the others. Four places: "0.4750" percent exists.
     rate = models.DecimalField(max_digits=12, decimal_places=4)
     min_per_period = models.DecimalField(**MONEY, null=True, blank=True)
@@ -70,6 +78,9 @@ class LevySchemeVersion(models.Model):
                 name="levy_version_dates_ordered",
             ),
             models.CheckConstraint(condition=Q(rate__gte=0), name="levy_rate_not_negative"),
+            models.CheckConstraint(
+                condition=Q(base__in=["members", "covered_workers"]), name="levy_base_known"
+            ),
             models.CheckConstraint(
                 condition=Q(min_per_period__isnull=True)
                 | Q(max_per_period__isnull=True)
@@ -423,7 +434,16 @@ class Invoice(models.Model):
 class InvoiceLine(models.Model):
     """The payer's charges at one site in one CAO phase: members (distinct persons with a
     non-zero amount) and their sum. The site's name is copied: a renamed site must not change
-    an issued invoice."""
+    an issued invoice.
+
+    Sites and phases with fewer persons than ``UNIONROLL_MIN_GROUP_SIZE`` are merged into one
+    ``grouped`` line (no site, no phase), so that no line describes one person; ``members``
+    then counts the distinct persons of the merged line. Pages, the API and the PDF show a count
+    below the minimum group size as "fewer than N" (levies.invoice_lines)."""
+
+    class Counted(models.TextChoices):
+        MEMBERS = "members", "Members"
+        WORKERS = "workers", "Workers"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     site = models.ForeignKey(
@@ -432,6 +452,10 @@ class InvoiceLine(models.Model):
     site_name = models.CharField(max_length=250, blank=True, default="")
     cao_phase = models.CharField(max_length=10, blank=True, default="")
     members = models.PositiveIntegerField()
+    # What ``members`` counts: members (a per-member scheme) or covered workers (a scheme with
+    # base covered_workers: every line's person, whatever their union status).
+    counted = models.CharField(max_length=7, choices=Counted.choices, default=Counted.MEMBERS)
+    grouped = models.BooleanField(default=False)
     amount = models.DecimalField(**MONEY)
 
     class Meta:

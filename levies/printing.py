@@ -22,8 +22,31 @@ from levies.documents import (
     state_claim_pdf,
 )
 from levies.models import Invoice, StateClaim
+from levies.selectors import invoice_count_of, invoice_lines_shown
 
 NO_SITE = "Geen locatie / No site"
+GROUPED_SITES = "Overige locaties en CAO-fasen / Other sites and CAO phases"
+
+
+def _grouped_description(minimum: int) -> str:
+    return f"elk minder dan {minimum} personen / each with fewer than {minimum} people"
+
+
+def _small_groups_note(minimum: int) -> str:
+    return (
+        f"Locaties en CAO-fasen met minder dan {minimum} personen staan samen op één regel, en "
+        f"een aantal onder {minimum} wordt niet genoemd (< {minimum}), zodat geen regel één "
+        f"persoon beschrijft. / Sites and CAO phases with fewer than {minimum} people are shown "
+        f"together on one line, and a count below {minimum} is not given (< {minimum}), so "
+        "that no line describes one person."
+    )
+
+
+WORKERS_NOTE = (
+    "De heffing geldt voor iedere gedekte werknemer op uw loonlijst, ongeacht lidmaatschap van "
+    "de vakbond. / The levy is charged for every covered worker on your payroll, whatever "
+    "their union status."
+)
 
 
 def _address_lines(text: str) -> tuple[str, ...]:
@@ -75,6 +98,13 @@ def invoice_document(invoice: Invoice) -> InvoiceDocument:
             f"Correctie op eerder gefactureerde heffing over deze periode ({listed}). / "
             f"Corrects the levy invoiced earlier for this period ({listed})."
         )
+    minimum = settings.UNIONROLL_MIN_GROUP_SIZE
+    shown = invoice_lines_shown(invoice=invoice)
+    count_of = invoice_count_of(shown)
+    if count_of != "members":
+        notes.append(WORKERS_NOTE)
+    if any(line["grouped"] or line["count"] is None for line in shown):
+        notes.append(_small_groups_note(minimum))
     return InvoiceDocument(
         kind=CREDIT_NOTE if invoice.is_credit_note else INVOICE,
         number=invoice.number,
@@ -86,13 +116,16 @@ def invoice_document(invoice: Invoice) -> InvoiceDocument:
         period_end=invoice.period_end,
         lines=tuple(
             DocumentLine(
-                site=line.site_name or NO_SITE,
-                cao_phase=line.cao_phase,
-                members=line.members,
-                amount=line.amount,
+                site=GROUPED_SITES if line["grouped"] else (line["site"] or NO_SITE),
+                cao_phase=line["cao_phase"],
+                members=line["count"],
+                count_fewer_than=line["count_fewer_than"],
+                amount=line["amount"],
+                description=_grouped_description(minimum) if line["grouped"] else "",
             )
-            for line in invoice.lines.all()
+            for line in shown
         ),
+        count_of=count_of,
         total=invoice.total,
         payment_reference=invoice.payment_reference,
         notes=tuple(notes),

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
@@ -15,6 +16,7 @@ from levies.models import (
     Account,
     BankEntry,
     Invoice,
+    InvoiceLine,
     LedgerPosting,
     LedgerTransaction,
     LevyAssessmentRun,
@@ -165,6 +167,40 @@ def invoices_visible_to(*, user: Any) -> QuerySet[Invoice]:
 
 def invoice_with_lines(*, invoice_id: int, user: Any) -> Invoice | None:
     return invoices_visible_to(user=user).prefetch_related("lines").filter(pk=invoice_id).first()
+
+
+def invoice_lines_shown(*, invoice: Invoice) -> list[dict[str, Any]]:
+    """An invoice's lines as a payer sees them (page, API, PDF): a count below the minimum
+    group size is not shown, only that it is "fewer than N", so that no line says how many
+    members (or workers) there are in a group that small. ``count_of`` says what is counted:
+    ``members``, or ``workers`` for a scheme that charges every covered worker."""
+    minimum = settings.UNIONROLL_MIN_GROUP_SIZE
+    shown = []
+    for line in invoice.lines.all():
+        small = line.members < minimum
+        shown.append(
+            {
+                "site": line.site_name,
+                "cao_phase": line.cao_phase,
+                "grouped": line.grouped,
+                "count_of": line.counted,
+                "count": None if small else line.members,
+                "count_fewer_than": minimum if small else None,
+                "amount": line.amount,
+            }
+        )
+    return shown
+
+
+def invoice_count_of(lines: list[dict[str, Any]]) -> str:
+    """What an invoice's count column counts: ``members``, ``workers`` or, when its lines
+    differ (a payer in sectors with different bases), ``people``."""
+    kinds = {line["count_of"] for line in lines}
+    if kinds == {InvoiceLine.Counted.WORKERS}:
+        return "workers"
+    if kinds <= {InvoiceLine.Counted.MEMBERS}:
+        return "members"
+    return "people"
 
 
 def state_claims_list() -> QuerySet[StateClaim]:

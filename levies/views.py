@@ -26,6 +26,8 @@ from levies.printing import (
     state_claim_pdf_bytes,
 )
 from levies.selectors import (
+    invoice_count_of,
+    invoice_lines_shown,
     invoice_with_lines,
     invoices_visible_to,
     sepa_mandate_of,
@@ -65,12 +67,15 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = invoice_with_lines(invoice_id=pk, user=request.user)
     if invoice is None:
         raise Http404
+    lines = invoice_lines_shown(invoice=invoice)
     return render(
         request,
         "levies/invoice_detail.html",
         {
             "invoice": invoice,
-            "lines": list(invoice.lines.all()),
+            "lines": lines,
+            "count_of": invoice_count_of(lines),
+            "min_group_size": settings.UNIONROLL_MIN_GROUP_SIZE,
             "payable": _payable(invoice),
             "stripe_enabled": stripe_enabled(),
         },

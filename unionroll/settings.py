@@ -293,6 +293,12 @@ UNIONROLL_UNION_IBAN = os.environ.get("UNIONROLL_UNION_IBAN", "NL91ABNA041716430
 UNIONROLL_UNION_KVK = os.environ.get("UNIONROLL_UNION_KVK", "40530607")
 # Days an invoice gives the payer (and a state claim the funder).
 UNIONROLL_INVOICE_DUE_DAYS = int(os.environ.get("UNIONROLL_INVOICE_DUE_DAYS", "30"))
+# The fewest persons a count per site, CAO phase or sector may describe on what an agency or
+# hirer sees (invoice lines): smaller groups are merged or shown as "fewer than N", so that no
+# line describes one person. At least 10; a lower value is refused at start.
+UNIONROLL_MIN_GROUP_SIZE = int(os.environ.get("UNIONROLL_MIN_GROUP_SIZE", "10"))
+if UNIONROLL_MIN_GROUP_SIZE < 10:
+    raise ImproperlyConfigured("UNIONROLL_MIN_GROUP_SIZE must be 10 or more")
 # Days after an invoice's due date at which a payment reminder goes to the payer's billing
 # e-mail, each once (levies.services.arrears).
 UNIONROLL_REMINDER_DAYS = os.environ.get("UNIONROLL_REMINDER_DAYS", "7,21,45")

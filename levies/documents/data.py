@@ -42,17 +42,22 @@ class Party:
 
 @dataclass(frozen=True)
 class DocumentLine:
-    """One invoice line: the members at one site in one CAO phase and what they cost."""
+    """One invoice line: the members (or workers) at one site in one CAO phase and what they
+    cost. ``members`` is None when the count is below the minimum group size and is printed
+    as "< count_fewer_than"."""
 
     site: str
     cao_phase: str
-    members: int
+    members: int | None
     amount: Decimal
     description: str = ""
+    count_fewer_than: int | None = None
 
     def __post_init__(self) -> None:
         _require_cents(self.amount, "line amount")
-        if self.members < 0:
+        if self.members is None and self.count_fewer_than is None:
+            raise ValueError("a line without a count must say what it is fewer than")
+        if self.members is not None and self.members < 0:
             raise ValueError("members must not be negative")
 
 
@@ -76,9 +81,14 @@ class InvoiceDocument:
     due_date: date | None = None
     payment_reference: str | None = None
     notes: tuple[str, ...] = ()
+    # What the lines count: "members", "workers" (a scheme charging every covered worker) or
+    # "people" (both kinds of line on one invoice).
+    count_of: str = "members"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lines", tuple(self.lines))
+        if self.count_of not in ("members", "workers", "people"):
+            raise ValueError("count_of must be 'members', 'workers' or 'people'")
         object.__setattr__(self, "notes", tuple(self.notes))
         if self.kind not in (INVOICE, CREDIT_NOTE):
             raise ValueError("kind must be 'invoice' or 'credit_note'")

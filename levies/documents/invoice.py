@@ -43,13 +43,24 @@ from levies.payment_reference import payment_reference_format
 
 VAT_STATEMENT = "Buiten de reikwijdte van de btw / Outside the scope of VAT"
 
-# (Dutch, English, share of the width, numeric)
+# (Dutch, English, share of the width, numeric); the count column's label follows count_of.
 _COLUMNS = (
     ("Locatie", "Site", 0.50, False),
     ("CAO-fase", "CAO phase", 0.16, False),
     ("Leden", "Members", 0.14, True),
     ("Bedrag", "Amount", 0.20, True),
 )
+_COUNT_LABELS = {
+    "members": ("Leden", "Members"),
+    "workers": ("Werknemers", "Workers"),
+    "people": ("Personen", "People"),
+}
+
+
+def _count(line: DocumentLine) -> str:
+    if line.members is None:
+        return f"< {line.count_fewer_than}"
+    return format_count(line.members)
 
 
 def _titles(doc: InvoiceDocument) -> tuple[str, str]:
@@ -90,15 +101,17 @@ def _site_cell(line: DocumentLine, s: Styles) -> Flowable:
 def _lines_table(doc: InvoiceDocument, s: Styles) -> Table:
     _, bold = register_fonts()
     widths = [CONTENT_WIDTH * share for _, _, share, _ in _COLUMNS]
+    columns = list(_COLUMNS)
+    columns[2] = (*_COUNT_LABELS[doc.count_of], *columns[2][2:])
     rows: list[list[Flowable | str]] = [
-        [header_cell(nl, en, s, right=numeric) for nl, en, _, numeric in _COLUMNS]
+        [header_cell(nl, en, s, right=numeric) for nl, en, _, numeric in columns]
     ]
     for line in doc.lines:
         rows.append(
             [
                 _site_cell(line, s),
                 line.cao_phase or EN_DASH,
-                format_count(line.members),
+                _count(line),
                 format_euro(line.amount),
             ]
         )

@@ -56,9 +56,13 @@ SELECT
             status = 'enrolled' AND window_ends >= %(as_of)s)))::text)
      FROM enrolment_membership),
     (SELECT concat_ws(':', count(*), sum(hashtext(concat_ws('|', v.id, s.sector_id, v.valid_from,
-            v.valid_to, v.basis, v.rate, v.min_per_period, v.max_per_period, v.funding_agency,
-            v.funding_hirer, v.funding_state, v.collect_during_window)))::text)
-     FROM levies_levyschemeversion v JOIN levies_levyscheme s ON s.id = v.scheme_id)
+            v.valid_to, v.base, v.basis, v.rate, v.min_per_period, v.max_per_period,
+            v.funding_agency, v.funding_hirer, v.funding_state, v.collect_during_window)))::text)
+     FROM levies_levyschemeversion v JOIN levies_levyscheme s ON s.id = v.scheme_id),
+    -- Who is a covered worker (base covered_workers) follows the sectors' enrolment policies.
+    (SELECT concat_ws(':', count(*), sum(hashtext(concat_ws('|', sector_id, covered,
+            minimum_age)))::text)
+     FROM enrolment_enrolmentpolicy)
 """
 
 # A line's uncapped levy in millionths of a cent, exact as an integer: gross (2 places) x rate
@@ -74,9 +78,9 @@ WEIGHT_EXPR = """CASE basis
 # periods it was on payroll: it lapses for having no payroll lines, so a period that had one was
 # never a lapsed period. Merged and void memberships bear nothing. Each line comes with its
 # scheme terms, its status (held while the window is open and the scheme does not collect
-# during it) and its weight (WEIGHT_EXPR).
-LINES_SQL = """
-CREATE TEMP TABLE levy_lines ON COMMIT DROP AS
+# during it) and its weight (WEIGHT_EXPR). This is the per-member base; see COVERED_LINES_SELECT
+# for base covered_workers.
+LINES_SELECT = """
 SELECT l.id AS line_id, l.person_id, l.sector_id, l.organisation_id, l.hirer_id, l.site_id,
        l.cao_phase, v.basis, v.rate, v.min_per_period, v.max_per_period,
        (v.funding_agency * 100)::int AS fa, (v.funding_hirer * 100)::int AS fh,
@@ -96,7 +100,54 @@ WHERE l.period_start = %(ps)s AND l.period_end = %(pe)s AND l.superseded_by_id I
   AND NOT m.void
   AND m.covered_from <= l.period_end
   AND (m.ended_on IS NULL OR m.ended_on >= l.period_start)
+  {base_filter}
 """.replace("{weight}", WEIGHT_EXPR)
+
+# Base covered_workers: every line of a covered worker bears the levy, whatever their union
+# status (opted out, inside the window, lapsed, or never asked) — the same test enrolment uses
+# (a covered sector, the minimum age reached by the period's end), read from the roster's person
+# and the sector's policy, never from the membership. Nothing is held: a charge that waited for
+# a member's window would tell the payer who is still inside one.
+COVERED_LINES_SELECT = """
+SELECT l.id AS line_id, l.person_id, l.sector_id, l.organisation_id, l.hirer_id, l.site_id,
+       l.cao_phase, v.basis, v.rate, v.min_per_period, v.max_per_period,
+       (v.funding_agency * 100)::int AS fa, (v.funding_hirer * 100)::int AS fh,
+       (v.funding_state * 100)::int AS fs,
+       'due' AS status,
+       {weight} AS weight
+FROM enrolment_payrollline l
+JOIN levies_levyscheme s ON s.sector_id = l.sector_id
+JOIN levies_levyschemeversion v
+  ON v.scheme_id = s.id AND v.valid_from <= %(ps)s
+ AND (v.valid_to IS NULL OR v.valid_to >= %(ps)s) AND v.base = 'covered_workers'
+JOIN enrolment_person p ON p.id = l.person_id
+LEFT JOIN enrolment_enrolmentpolicy pol ON pol.sector_id = l.sector_id
+WHERE l.period_start = %(ps)s AND l.period_end = %(pe)s AND l.superseded_by_id IS NULL
+  AND coalesce(pol.covered, true)
+  AND p.date_of_birth + make_interval(years => coalesce(pol.minimum_age, 16)) <= l.period_end
+""".replace("{weight}", WEIGHT_EXPR)
+
+# The bases of the scheme versions that apply to a period: a period without a covered_workers
+# version runs the per-member statement exactly as before (and the other way round).
+PERIOD_BASES_SQL = """
+SELECT DISTINCT base FROM levies_levyschemeversion
+WHERE valid_from <= %(ps)s AND (valid_to IS NULL OR valid_to >= %(ps)s)
+"""
+
+
+def lines_sql(bases: set[str]) -> str:
+    """The CREATE statement of step 1 for the bases of the period's scheme versions."""
+    members = "members" in bases
+    covered = "covered_workers" in bases
+    parts = []
+    if members or not covered:
+        # Alone, the per-member statement needs no filter on the base: every version is one.
+        filter_ = "AND v.base = 'members'" if covered else ""
+        parts.append(LINES_SELECT.replace("{base_filter}", filter_))
+    if covered:
+        parts.append(COVERED_LINES_SELECT)
+    return "CREATE TEMP TABLE levy_lines ON COMMIT DROP AS\n" + "\nUNION ALL\n".join(parts)
+
 
 # Step 2: from levy_lines to each line's amount per payer, in cents. Pure computation over the
 # temporary table, so tests can feed it random lines and compare with levies.money.
@@ -384,7 +435,8 @@ def levies_assess(
 def _compute_and_book(cur: Any, p: dict[str, Any], run: LevyAssessmentRun) -> dict[str, int]:
     counts: dict[str, int] = {}
     cur.execute(DROP_TEMP_TABLES)
-    cur.execute(LINES_SQL, p)
+    cur.execute(PERIOD_BASES_SQL, p)
+    cur.execute(lines_sql({base for (base,) in cur.fetchall()}), p)
     counts["lines"] = cur.rowcount
     cur.execute("ANALYZE levy_lines")
     cur.execute(AMOUNTS_SQL)

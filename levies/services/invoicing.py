@@ -58,21 +58,47 @@ logger = logging.getLogger(__name__)
 INVOICE_REFERENCE_SERIES = 0
 STATE_CLAIM_REFERENCE_SERIES = 5
 
-# Per payer, site and CAO phase, the net of each person's unbilled due charges: a member counts
-# on a line when their net there is not zero (an adjustment that nets out names nobody).
+# Per payer, site and CAO phase, the net of each person's unbilled due charges: a person counts
+# on a line when their net there is not zero (an adjustment that nets out names nobody). A site
+# and phase with fewer such persons than the minimum group size is merged into the payer's one
+# grouped line (no site, no phase), where each person counts once: no line describes one person.
+# A line counts workers when all its persons are in sectors whose scheme charges every covered
+# worker (base covered_workers), else members.
 INVOICE_GROUPS_SQL = """
 WITH per_person AS (
-    SELECT payer_organisation_id AS org, site_id, cao_phase, person_id, sum(amount) AS amount
+    SELECT payer_organisation_id AS org, site_id, cao_phase, person_id, sum(amount) AS amount,
+           bool_and(sector_id = ANY(%(workers)s::bigint[])) AS workers
     FROM levies_levycharge
     WHERE period_start = %(ps)s AND period_end = %(pe)s AND status = 'due'
       AND invoice_id IS NULL AND payer_organisation_id IS NOT NULL
     GROUP BY 1, 2, 3, 4
+), sized AS (
+    SELECT org, coalesce(site_id, 0) AS site_key, cao_phase,
+           count(*) FILTER (WHERE amount <> 0) < %(min_group)s AS small
+    FROM per_person GROUP BY 1, 2, 3
+), regrouped AS (
+    SELECT p.org, z.small AS grouped,
+           CASE WHEN z.small THEN NULL ELSE p.site_id END AS site_id,
+           CASE WHEN z.small THEN '' ELSE p.cao_phase END AS cao_phase,
+           p.person_id, sum(p.amount) AS amount, bool_and(p.workers) AS workers
+    FROM per_person p
+    JOIN sized z
+      ON z.org = p.org AND z.site_key = coalesce(p.site_id, 0) AND z.cao_phase = p.cao_phase
+    GROUP BY 1, 2, 3, 4, 5
 )
-SELECT p.org, p.site_id, coalesce(s.name, ''), coalesce(s.code, ''), p.cao_phase,
-       count(*) FILTER (WHERE p.amount <> 0), sum(p.amount)
-FROM per_person p LEFT JOIN employers_site s ON s.id = p.site_id
-GROUP BY p.org, p.site_id, s.name, s.code, p.cao_phase
-ORDER BY p.org, s.name IS NULL, s.name, s.code, p.cao_phase
+SELECT r.org, r.grouped, r.site_id, coalesce(s.name, ''), coalesce(s.code, ''), r.cao_phase,
+       count(*) FILTER (WHERE r.amount <> 0), bool_and(r.workers), sum(r.amount)
+FROM regrouped r LEFT JOIN employers_site s ON s.id = r.site_id
+GROUP BY r.org, r.grouped, r.site_id, s.name, s.code, r.cao_phase
+ORDER BY r.org, r.grouped, s.name IS NULL, s.name, s.code, r.cao_phase
+"""
+
+# The sectors whose scheme version on the period's start charges every covered worker.
+WORKER_SECTORS_SQL = """
+SELECT s.sector_id FROM levies_levyscheme s
+JOIN levies_levyschemeversion v ON v.scheme_id = s.id
+WHERE v.base = 'covered_workers' AND v.valid_from <= %(ps)s
+  AND (v.valid_to IS NULL OR v.valid_to >= %(ps)s)
 """
 
 # One statement per document, over the partial index of unbilled due charges.
@@ -170,7 +196,12 @@ def invoices_issue(
     issued: list[dict[str, Any]] = []
     with transaction.atomic(), connection.cursor() as cur:
         _lock_period(cur, period_start)
-        cur.execute(INVOICE_GROUPS_SQL, p)
+        cur.execute(WORKER_SECTORS_SQL, p)
+        workers = [sector_id for (sector_id,) in cur.fetchall()]
+        cur.execute(
+            INVOICE_GROUPS_SQL,
+            {**p, "workers": workers, "min_group": settings.UNIONROLL_MIN_GROUP_SIZE},
+        )
         groups: dict[int, list[tuple]] = {}
         for org, *group in cur.fetchall():
             groups.setdefault(org, []).append(tuple(group))
@@ -233,10 +264,12 @@ def _invoice_create(
             site_name=f"{site_name} ({site_code})" if site_id else "",
             cao_phase=phase,
             members=members,
+            counted=InvoiceLine.Counted.WORKERS if workers else InvoiceLine.Counted.MEMBERS,
+            grouped=grouped,
             amount=amount,
         )
         # A group whose charges net to zero bills nothing and is left off the document.
-        for site_id, site_name, site_code, phase, members, amount in rows
+        for grouped, site_id, site_name, site_code, phase, members, workers, amount in rows
         if amount != 0
     )
     cur.execute(MARK_INVOICED_SQL, {**p, "invoice": invoice.pk, "org": org})

@@ -24,8 +24,11 @@ from levies.models import LevyScheme, LevySchemeVersion
 from unionroll.exceptions import ApplicationError
 
 BASES = {choice.value for choice in LevySchemeVersion.Basis}
+# ``base`` (who is charged for) is not ``basis`` (how the amount is computed).
+CHARGE_BASES = tuple(choice.value for choice in LevySchemeVersion.Base)
 PAYERS = ("agency", "hirer", "state")
 TERMS = (
+    "base",
     "basis",
     "rate",
     "min_per_period",
@@ -41,6 +44,7 @@ TERMS = (
 class VersionSpec:
     valid_from: dt.date
     valid_to: dt.date | None
+    base: str
     basis: str
     rate: Decimal
     min_per_period: Decimal | None
@@ -89,7 +93,7 @@ def _version(raw: Any, index: int) -> VersionSpec:
     if not isinstance(raw, dict):
         raise _invalid(f"{where} must be a mapping.")
     known = {"valid_from", "valid_to", "basis", "rate", "min_per_period", "max_per_period"}
-    known |= {"funding", "collect_during_window"}
+    known |= {"funding", "collect_during_window", "base"}
     if unknown := sorted(set(raw) - known):
         raise _invalid(f"{where}: unknown field(s) {', '.join(unknown)}.", fields=unknown)
     for field in ("valid_from", "basis", "rate", "funding"):
@@ -118,12 +122,28 @@ def _version(raw: Any, index: int) -> VersionSpec:
     valid_to = None if raw.get("valid_to") is None else _date(raw["valid_to"], "valid_to", where)
     if valid_to is not None and valid_to < valid_from:
         raise _invalid(f"{where}: valid_to is before valid_from.")
+    base = raw.get("base", LevySchemeVersion.Base.MEMBERS)
+    if base not in CHARGE_BASES:
+        raise _invalid(
+            f"{where}: base must be {' or '.join(CHARGE_BASES)} (it is {base!r}).", field="base"
+        )
     collect = raw.get("collect_during_window", False)
     if not isinstance(collect, bool):
         raise _invalid(f"{where}: collect_during_window must be true or false.")
+    if base == LevySchemeVersion.Base.COVERED_WORKERS:
+        # Every covered worker is charged at once, whatever their union status: holding
+        # charges while a member's window is open would make the invoice depend on it.
+        if raw.get("collect_during_window") is False:
+            raise _invalid(
+                f"{where}: with base covered_workers nothing is held while an opt-out window is "
+                "open, so collect_during_window cannot be false; leave it out.",
+                field="collect_during_window",
+            )
+        collect = True
     return VersionSpec(
         valid_from=valid_from,
         valid_to=valid_to,
+        base=base,
         basis=basis,
         rate=_decimal(raw["rate"], "rate", where, places=4),
         min_per_period=minimum,

@@ -53,7 +53,16 @@ def test_agency_key_reads_its_invoice_with_lines_and_its_pdf(flexwerk, flexwerk_
 
     assert detail.status_code == 200
     assert detail.json()["lines"] == [
-        {"site": "Slachterij Oss (OSS-01)", "cao_phase": "A", "members": 7, "amount": "1234.56"}
+        {
+            "site": "Slachterij Oss (OSS-01)",
+            "cao_phase": "A",
+            "grouped": False,
+            "count_of": "members",
+            # 7 people: below the minimum group size, so not given.
+            "count": None,
+            "count_fewer_than": 10,
+            "amount": "1234.56",
+        }
     ]
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"

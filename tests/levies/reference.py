@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from enrolment.models import Membership, PayrollLine
+from enrolment.models import EnrolmentPolicy, Membership, PayrollLine
 from levies.models import LevySchemeVersion
 from levies.money import round_money, split_largest_remainder
 
@@ -24,6 +24,19 @@ def levy_bearing(m: Membership | None, line: PayrollLine) -> bool:
         and m.covered_from <= line.period_end
         and (m.ended_on is None or m.ended_on >= line.period_start)
     )
+
+
+def covered_worker(policy: EnrolmentPolicy | None, line: PayrollLine) -> bool:
+    """Base covered_workers: the line's person is one enrolment would enrol, whatever their
+    membership — a covered sector, the minimum age reached by the period's end."""
+    covered = True if policy is None else policy.covered
+    minimum_age = 16 if policy is None else policy.minimum_age
+    born = line.person.date_of_birth
+    try:
+        of_age_on = born.replace(year=born.year + minimum_age)
+    except ValueError:  # born on 29 February: of age on 1 March
+        of_age_on = dt.date(born.year + minimum_age, 3, 1)
+    return covered and of_age_on <= line.period_end
 
 
 def line_weight(version: LevySchemeVersion, line: PayrollLine) -> Decimal:
@@ -60,9 +73,12 @@ def assess_from_scratch(
     lines = list(
         PayrollLine.objects.filter(
             period_start=period_start, period_end=period_end, superseded_by__isnull=True
-        ).order_by("id")
+        )
+        .select_related("person")
+        .order_by("id")
     )
     memberships = {(m.person_id, m.sector_id): m for m in Membership.objects.all()}
+    policies = {p.sector_id: p for p in EnrolmentPolicy.objects.all()}
     versions = {
         v.scheme.sector_id: v
         for v in LevySchemeVersion.objects.select_related("scheme")
@@ -72,14 +88,23 @@ def assess_from_scratch(
     by_member: dict[tuple[int, int], list[PayrollLine]] = defaultdict(list)
     for line in lines:
         m = memberships.get((line.person_id, line.sector_id))
-        if line.sector_id in versions and levy_bearing(m, line):
+        version = versions.get(line.sector_id)
+        if version is None:
+            continue
+        if version.base == "covered_workers":
+            bears = covered_worker(policies.get(line.sector_id), line)
+        else:
+            bears = levy_bearing(m, line)
+        if bears:
             by_member[(line.person_id, line.sector_id)].append(line)
     result: dict[tuple[int, str, str], Decimal] = {}
     for key, member_lines in by_member.items():
         version = versions[key[1]]
-        m = memberships[key]
+        m = memberships.get(key)
         held = (
-            not version.collect_during_window
+            version.base == "members"
+            and m is not None
+            and not version.collect_during_window
             and m.status == "enrolled"
             and m.window_ends is not None
             and m.window_ends >= as_of

@@ -101,8 +101,12 @@ def _workers_at_sites(site, second_site):
 
 
 def test_each_payer_gets_one_invoice_with_lines_per_site_and_phase(
-    tmp_path, meat, agency, hirer, site, second_site
+    tmp_path, meat, agency, hirer, site, second_site, settings
 ):
+    # The grouping per site and phase itself, on five workers: with the production minimum
+    # group size (10) they would all be merged into one grouped line
+    # (tests/levies/test_small_groups_suppressed.py).
+    settings.UNIONROLL_MIN_GROUP_SIZE = 1
     make_scheme(meat, rate="1.00", funding_agency=20, funding_hirer=30, funding_state=50)
     _import(tmp_path, agency, _workers_at_sites(site, second_site))
     _assess()

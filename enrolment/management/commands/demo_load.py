@@ -42,7 +42,7 @@ from employers.services import (
 from enrolment.models import Membership, Person, RosterUpload
 from enrolment.portal.signin import signin_link_create
 from enrolment.services import roster_import_path
-from levies.models import BankEntry, Invoice, InvoiceReminder, StateClaim
+from levies.models import BankEntry, Invoice, InvoiceReminder, LevySchemeVersion, StateClaim
 from levies.selectors import (
     bank_entries_unmatched,
     document_settlement,
@@ -182,14 +182,20 @@ LEVY_SCHEME = settings.BASE_DIR / "levies" / "examples" / "meat-default-membersh
 
 
 def demo_levy_as_of(*, sector: Sector, today: dt.date) -> dt.date:
-    """The day the demo assesses its periods as of: the day after the last open opt-out window
-    of the sector closes (or today, once all are closed).
+    """The day the demo assesses its periods as of: today for a scheme that holds nothing (the
+    shipped one charges every covered worker at once, base covered_workers); for a per-member
+    scheme that holds charges during the opt-out window, the day after the last open window of
+    the sector closes (or today, once all are closed).
 
-    The scheme holds the charges of members still inside their window, and every demo member
-    was enrolled by today's rosters, so an assessment as of today would hold everything and
-    bill nothing. Assessing as of that later day shows the charges as they become due. Only
-    the demo does this: the daily task assesses as of the real date.
+    Every demo member was enrolled by today's rosters, so a holding scheme assessed as of today
+    would hold everything and bill nothing. Assessing as of that later day shows the charges as
+    they become due. Only the demo does this: the daily task assesses as of the real date.
     """
+    holds = LevySchemeVersion.objects.filter(
+        scheme__sector=sector, collect_during_window=False
+    ).exists()
+    if not holds:
+        return today
     last = Membership.objects.filter(sector=sector, status=Membership.Status.ENROLLED).aggregate(
         last=Max("window_ends")
     )["last"]

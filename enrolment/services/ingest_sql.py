@@ -260,16 +260,18 @@ def apply(
         SELECT count(*) FILTER (WHERE matched_by = 'new'),
                count(*) FILTER (WHERE matched_by = 'worker_number'),
                count(*) FILTER (WHERE matched_by = 'contact'),
-               count(*) FILTER (WHERE matched_by = 'bsn')
+               count(*) FILTER (WHERE matched_by = 'bsn'),
+               count(*) FILTER (WHERE reused_from IS NOT NULL)
         FROM roster_workers
         """
     )
-    created, by_number, by_contact, by_bsn = cur.fetchone()
+    created, by_number, by_contact, by_bsn, reused = cur.fetchone()
     counts["persons_created"] = created
     counts["persons_matched"] = by_number + by_contact + by_bsn
     counts["matched_by_worker_number"] = by_number
     counts["matched_by_contact"] = by_contact
     counts["matched_by_bsn"] = by_bsn
+    counts["worker_numbers_reused"] = reused
     if created:
         cur.execute("ANALYZE enrolment_person")
 
@@ -308,9 +310,6 @@ def apply(
         p,
     )
     counts["possible_duplicates"] += cur.rowcount
-    counts["worker_numbers_reused"] = _one(
-        cur, "SELECT count(*) FROM roster_workers WHERE reused_from IS NOT NULL"
-    )
 
     # A new person's worker number cannot be known yet (it would have matched), so theirs are
     # plain inserts, in index order; a person found by contact details or BSN may meet a
@@ -409,7 +408,8 @@ def apply(
 
 def reused_worker_numbers_warning(cur: Any, *, listed: int = 20) -> RosterIssue | None:
     """One warning for the worker numbers this roster used for someone other than the person
-    this organisation's earlier rosters gave them to (after ``apply``, before commit).
+    this organisation's earlier rosters gave them to (after ``apply``, before commit; only
+    worth a query when ``apply`` counted any).
 
     Counts and the file's own row numbers only: nothing about the earlier person (their name,
     whether they are a member) reaches the agency.

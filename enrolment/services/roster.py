@@ -377,6 +377,10 @@ def _stage_and_apply(
             replaces_id=current.pk if current else None,
             today=timezone.localdate(),
         )
-        reused = ingest_sql.reused_worker_numbers_warning(cur)
+        reused = (
+            ingest_sql.reused_worker_numbers_warning(cur)
+            if counts["worker_numbers_reused"]
+            else None
+        )
         upload.replaces = current
         return counts, changes, [reused] if reused else []

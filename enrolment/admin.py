@@ -223,18 +223,20 @@ class PossibleDuplicateAdmin(ReadOnlyAdmin):
         "id",
         "person_link",
         "candidate_link",
+        "reason",
         "upload",
         "status",
         "created_at",
         "decided_at",
         "decided_by",
     ]
-    list_filter = ["status"]
+    list_filter = ["status", "reason"]
     list_select_related = ["upload", "decided_by"]
     search_fields = ["=id", "=person__id", "=candidate__id"]
     fields = [
         "person",
         "candidate",
+        "reason",
         "upload",
         "status",
         "created_at",

@@ -96,12 +96,22 @@ class WorkerNumber(models.Model):
 
 
 class PossibleDuplicate(models.Model):
-    """Two persons with the same name and date of birth but nothing else in common."""
+    """Two persons who may be one: an admin confirms (merge) or dismisses.
+
+    Recorded for two reasons (``reason``): the same name and date of birth but nothing else in
+    common; or an organisation's worker number that pointed at ``candidate`` came on a roster
+    with a name or date of birth that is not ``candidate``'s, so ``person`` was taken as
+    someone else (a re-used number, a name change on marriage, a corrected date of birth).
+    """
 
     class Status(models.TextChoices):
         OPEN = "open"
         CONFIRMED = "confirmed"
         DISMISSED = "dismissed"
+
+    class Reason(models.TextChoices):
+        SAME_NAME_AND_BIRTH_DATE = "same_name_and_birth_date", "Same name and date of birth"
+        WORKER_NUMBER_REUSED = "worker_number_reused", "Worker number used for another person"
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     candidate = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
@@ -109,6 +119,13 @@ class PossibleDuplicate(models.Model):
         "RosterUpload", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # A database default too: the ingest writes these rows in SQL.
+    reason = models.CharField(
+        max_length=30,
+        choices=Reason.choices,
+        default=Reason.SAME_NAME_AND_BIRTH_DATE,
+        db_default=Reason.SAME_NAME_AND_BIRTH_DATE,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(

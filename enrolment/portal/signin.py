@@ -99,20 +99,28 @@ def _token_hash(token: str) -> str:
 # --- Selectors --------------------------------------------------------------------------------
 
 
-def signin_membership_for_contact(*, contact: Contact) -> Membership | None:
+def signin_membership_for_contact(
+    *, contact: Contact, date_of_birth: dt.date | None = None
+) -> Membership | None:
     """The membership a sign-in link for this contact is for: the most recently enrolled,
-    non-merged membership of a non-merged person with this phone number or e-mail address.
+    non-merged membership of the one non-merged person with this phone number or e-mail
+    address (and, when given, this date of birth).
 
-    Two persons with one phone (a shared family phone) get the most recent of them: whoever
-    holds the phone could read either's link anyway.
+    A phone or address that several persons with a membership share (a family phone) names
+    none of them on its own: only the date of birth tells who is asking, and without it, or
+    when it does not single one of them out (twins), there is no link. Handing one person's
+    membership to another is worse than sending none.
     """
     field = "person__phone" if contact.channel == CHANNEL_SMS else "person__email"
-    return (
-        Membership.objects.filter(**{field: contact.value}, person__merged_into__isnull=True)
-        .exclude(status=Membership.Status.MERGED)
-        .order_by("-enrolled_on", "-id")
-        .first()
-    )
+    live = Membership.objects.filter(
+        **{field: contact.value}, person__merged_into__isnull=True
+    ).exclude(status=Membership.Status.MERGED)
+    if date_of_birth is not None:
+        live = live.filter(person__date_of_birth=date_of_birth)
+    persons = list(live.order_by().values_list("person_id", flat=True).distinct()[:2])
+    if len(persons) != 1:
+        return None
+    return live.filter(person_id=persons[0]).order_by("-enrolled_on", "-id").first()
 
 
 def signin_link_usable(*, token: str, now: dt.datetime | None = None) -> bool:
@@ -231,15 +239,23 @@ def _link_url(token: str) -> str:
 
 
 @transaction.atomic
-def signin_link_request(*, contact: Contact, client: str, now: dt.datetime | None = None) -> bool:
-    """A member asks for a link. False if rate-limited; otherwise True, whether or not the
-    contact is known, and a link is sent (after commit, by a task) only if it is."""
+def signin_link_request(
+    *,
+    contact: Contact,
+    client: str,
+    date_of_birth: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
+    """A member asks for a link, with their date of birth where they share the phone or
+    address. False if rate-limited; otherwise True, whether or not the contact is known,
+    shared or the date right, and a link is sent (after commit, by a task) only when the
+    contact (and date) single out one person."""
     if _limited(contact_scope=contact.channel, contact_value=contact.value, client=client):
         logger.info("sign-in link request refused: rate limit")
         return False
-    membership = signin_membership_for_contact(contact=contact)
+    membership = signin_membership_for_contact(contact=contact, date_of_birth=date_of_birth)
     if membership is None:
-        logger.info("sign-in link requested for a contact that is not on file")
+        logger.info("sign-in link requested for a contact that names no one member")
         return True
     link, token = _link_new(membership_id=membership.pk, channel=contact.channel, now=now)
     transaction.on_commit(lambda: _link_send_queue(link.pk, token))

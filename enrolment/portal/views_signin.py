@@ -31,12 +31,30 @@ from enrolment.portal.session import (
 HOME = "portal:membership"
 
 
+# The date picker sends ISO dates; typed dates are day first, as everywhere in Europe.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
+DATE_INVALID = _("Enter your date of birth as day-month-year, for example 17-05-1990.")
+
+
 class ContactForm(forms.Form):
     contact = forms.CharField(
         label=_("Your mobile phone number or e-mail address"),
         help_text=_("For example 06 12345678, +48 600 100 200 or name@example.com"),
         max_length=254,
         error_messages={"required": _("Enter your mobile phone number or e-mail address.")},
+    )
+    # Only needed where two members share one phone or address; asked of everyone alike, so
+    # the form says nothing about whether a number is shared (or known).
+    date_of_birth = forms.DateField(
+        label=_("Your date of birth, if you share this phone or e-mail"),
+        help_text=_(
+            "Does someone else, for example in your family, use the same phone number or "
+            "e-mail address? Then we need your date of birth to know the link is for you."
+        ),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=DATE_INPUT_FORMATS,
+        error_messages={"invalid": DATE_INVALID},
     )
 
     def clean_contact(self) -> signin.Contact:
@@ -61,12 +79,8 @@ class CodeForm(forms.Form):
     date_of_birth = forms.DateField(
         label=_("Your date of birth"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        # The date picker sends ISO dates; typed dates are day first, as everywhere in Europe.
-        input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"],
-        error_messages={
-            "required": _("Enter your date of birth."),
-            "invalid": _("Enter your date of birth as day-month-year, for example 17-05-1990."),
-        },
+        input_formats=DATE_INPUT_FORMATS,
+        error_messages={"required": _("Enter your date of birth."), "invalid": DATE_INVALID},
     )
 
 
@@ -137,7 +151,9 @@ def _sign_in(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _sign_in_page(request, contact_form=form, status=400)
     if not signin.signin_link_request(
-        contact=form.cleaned_data["contact"], client=_client(request)
+        contact=form.cleaned_data["contact"],
+        date_of_birth=form.cleaned_data["date_of_birth"],
+        client=_client(request),
     ):
         # The same for a known and an unknown contact: the limits count both alike.
         return _sign_in_page(request, contact_form=ContactForm(), status=429, limited=True)

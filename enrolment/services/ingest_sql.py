@@ -30,6 +30,22 @@ DROP_TEMP_TABLES = "DROP TABLE IF EXISTS roster_staging, roster_workers, roster_
 # table, so it cannot ANALYZE persons half-way through an import (see the module docstring).
 LOCK_PERSONS = "LOCK TABLE enrolment_person IN SHARE UPDATE EXCLUSIVE MODE"
 
+# Is the roster's worker ``w`` the person ``p`` their worker number points at? (Formatted
+# with the two aliases.) The date of birth must be the same, and the name the same up to case,
+# accents, punctuation, word order and one typo: one letter inserted, left out, replaced or two
+# swapped, in the whole name, or in its sorted words. The CASE keeps the order: the name
+# functions run only for the rare rows whose worker number matched and whose keys differ.
+IDENTITY_RULE = """CASE
+    WHEN {p}.date_of_birth IS DISTINCT FROM {w}.date_of_birth THEN false
+    WHEN {p}.first_name_key = {w}.first_name_key AND {p}.last_name_key = {w}.last_name_key
+        THEN true
+    WHEN enrolment_one_edit_apart({p}.first_name_key || {p}.last_name_key,
+                                  {w}.first_name_key || {w}.last_name_key) THEN true
+    ELSE coalesce(enrolment_one_edit_apart(enrolment_name_words({p}.first_name, {p}.last_name),
+                                           enrolment_name_words({w}.first_name, {w}.last_name)),
+                  false)
+END"""
+
 CREATE_STAGING = """
 CREATE TEMP TABLE roster_staging (
     row_number integer NOT NULL,
@@ -162,12 +178,20 @@ def apply(
     # details; ids are only names). The rows of one worker agree on these values (the
     # cross-row check saw to the keys); which one wins only matters when they differ, and a
     # byte-wise pick is as good as a locale-aware one, and cheaper.
+    #
+    # A worker number only matches the person it points at when the roster's worker is that
+    # person (docs/enrolment.md, "Who is a person"): IDENTITY_RULE. Otherwise the number was
+    # re-used (or a name or date of birth changed beyond a typo): the worker is someone new,
+    # and the person the number pointed at is kept in reused_from, for a possible duplicate.
     cur.execute(
-        """
+        f"""
         CREATE TEMP TABLE roster_workers ON COMMIT DROP AS
-        SELECT g.*, coalesce(n.person_id, nextval('enrolment_person_id_seq'::regclass))
-                    AS person_id,
-               CASE WHEN n.person_id IS NULL THEN 'new' ELSE 'worker_number' END AS matched_by
+        SELECT g.*,
+               CASE WHEN k.same THEN n.person_id
+                    ELSE nextval('enrolment_person_id_seq'::regclass) END AS person_id,
+               CASE WHEN k.same THEN 'worker_number' ELSE 'new' END AS matched_by,
+               CASE WHEN n.person_id IS NOT NULL AND NOT k.same THEN n.person_id END
+                   AS reused_from
         FROM (
             SELECT worker_number,
                    min(first_name COLLATE "C") AS first_name,
@@ -180,6 +204,10 @@ def apply(
         ) g
         LEFT JOIN enrolment_workernumber n
           ON n.organisation_id = %(org)s AND n.worker_number = g.worker_number
+        LEFT JOIN enrolment_person pe ON pe.id = n.person_id
+        CROSS JOIN LATERAL (
+            SELECT n.person_id IS NOT NULL AND {IDENTITY_RULE.format(w="g", p="pe")} AS same
+        ) k
         """,
         p,
     )
@@ -190,7 +218,8 @@ def apply(
     # the same e-mail or phone.
     cur.execute(
         """
-        UPDATE roster_workers w SET person_id = p.id, matched_by = 'bsn'
+        UPDATE roster_workers w SET person_id = p.id, matched_by = 'bsn',
+            reused_from = nullif(w.reused_from, p.id)
         FROM enrolment_person p
         WHERE w.bsn_hash IS NOT NULL AND p.bsn_hash = w.bsn_hash AND p.merged_into_id IS NULL
           AND w.person_id IS DISTINCT FROM p.id
@@ -231,16 +260,18 @@ def apply(
         SELECT count(*) FILTER (WHERE matched_by = 'new'),
                count(*) FILTER (WHERE matched_by = 'worker_number'),
                count(*) FILTER (WHERE matched_by = 'contact'),
-               count(*) FILTER (WHERE matched_by = 'bsn')
+               count(*) FILTER (WHERE matched_by = 'bsn'),
+               count(*) FILTER (WHERE reused_from IS NOT NULL)
         FROM roster_workers
         """
     )
-    created, by_number, by_contact, by_bsn = cur.fetchone()
+    created, by_number, by_contact, by_bsn, reused = cur.fetchone()
     counts["persons_created"] = created
     counts["persons_matched"] = by_number + by_contact + by_bsn
     counts["matched_by_worker_number"] = by_number
     counts["matched_by_contact"] = by_contact
     counts["matched_by_bsn"] = by_bsn
+    counts["worker_numbers_reused"] = reused
     if created:
         cur.execute("ANALYZE enrolment_person")
 
@@ -265,15 +296,31 @@ def apply(
     )
     counts["possible_duplicates"] = cur.rowcount
     cur.execute("RESET enable_mergejoin")
+    # A worker number that pointed at someone else: that person and this worker may still be
+    # one (a name changed on marriage, a corrected date of birth); an admin decides.
+    cur.execute(
+        """
+        INSERT INTO enrolment_possibleduplicate
+            (person_id, candidate_id, upload_id, status, reason, created_at)
+        SELECT person_id, reused_from, %(upload)s, 'open', 'worker_number_reused', now()
+        FROM roster_workers
+        WHERE reused_from IS NOT NULL AND reused_from <> person_id
+        ON CONFLICT DO NOTHING
+        """,
+        p,
+    )
+    counts["possible_duplicates"] += cur.rowcount
 
     # A new person's worker number cannot be known yet (it would have matched), so theirs are
     # plain inserts, in index order; a person found by contact details or BSN may meet a
     # number this organisation already gave someone else, and the older link stays.
+    # A re-used number now belongs to the worker on this roster: left with the earlier person,
+    # it would make a new person of this worker on every roster to come.
     cur.execute(
         """
         INSERT INTO enrolment_workernumber (organisation_id, worker_number, person_id, created_at)
         SELECT %(org)s, worker_number, person_id, now()
-        FROM roster_workers WHERE matched_by = 'new'
+        FROM roster_workers WHERE matched_by = 'new' AND reused_from IS NULL
         ORDER BY worker_number
         """,
         p,
@@ -282,8 +329,17 @@ def apply(
         """
         INSERT INTO enrolment_workernumber (organisation_id, worker_number, person_id, created_at)
         SELECT %(org)s, worker_number, person_id, now()
-        FROM roster_workers WHERE matched_by IN ('contact', 'bsn')
+        FROM roster_workers WHERE matched_by IN ('contact', 'bsn') AND reused_from IS NULL
         ON CONFLICT (organisation_id, worker_number) DO NOTHING
+        """,
+        p,
+    )
+    cur.execute(
+        """
+        UPDATE enrolment_workernumber n SET person_id = w.person_id, created_at = now()
+        FROM roster_workers w
+        WHERE w.reused_from IS NOT NULL AND n.organisation_id = %(org)s
+          AND n.worker_number = w.worker_number AND n.person_id <> w.person_id
         """,
         p,
     )
@@ -348,6 +404,43 @@ def apply(
 
     counts.update(_enrolment_decisions(cur, p))
     return counts, changes
+
+
+def reused_worker_numbers_warning(cur: Any, *, listed: int = 20) -> RosterIssue | None:
+    """One warning for the worker numbers this roster used for someone other than the person
+    this organisation's earlier rosters gave them to (after ``apply``, before commit; only
+    worth a query when ``apply`` counted any).
+
+    Counts and the file's own row numbers only: nothing about the earlier person (their name,
+    whether they are a member) reaches the agency.
+    """
+    cur.execute(
+        """
+        SELECT count(*) OVER (), min(s.row_number)
+        FROM roster_workers w JOIN roster_staging s USING (worker_number)
+        WHERE w.reused_from IS NOT NULL
+        GROUP BY w.worker_number
+        ORDER BY min(s.row_number)
+        LIMIT %(listed)s
+        """,
+        {"listed": listed},
+    )
+    found = cur.fetchall()
+    if not found:
+        return None
+    count = found[0][0]
+    rows = ", ".join(str(row) for _count, row in found) + (", …" if count > len(found) else "")
+    numbers = "1 worker number was" if count == 1 else f"{count} worker numbers were"
+    return RosterIssue(
+        code="worker_number_reused",
+        message=(
+            f"{numbers} used on your earlier rosters for a person with another name or date of "
+            f"birth ({'row' if count == 1 else 'rows'} {rows}). These workers are taken as new "
+            "workers, and the numbers are theirs from now on. One worker number must belong to "
+            "one person: if a number was typed wrongly, correct it and upload the roster again."
+        ),
+        column="worker_number",
+    )
 
 
 def _changes_against(cur: Any, p: dict[str, Any]) -> dict[str, Any]:

@@ -287,7 +287,7 @@ def _validate_and_apply(
     )
     try:
         with transaction.atomic():
-            counts, changes = _stage_and_apply(upload, reader, progress)
+            counts, changes, apply_warnings = _stage_and_apply(upload, reader, progress)
     except _Duplicate as duplicate:
         return _mark_duplicate(upload, duplicate.earlier)
     except _Rejected as rejected:
@@ -306,7 +306,7 @@ def _validate_and_apply(
     upload.status = RosterUpload.Status.APPLIED
     upload.counts = counts
     upload.changes = changes
-    upload.warnings = [w.as_dict() for w in reader.warnings]
+    upload.warnings = [w.as_dict() for w in [*reader.warnings, *apply_warnings]]
     upload.rows = reader.rows_seen
     upload.period_start, upload.period_end = reader.period
     upload.finished_at = timezone.now()
@@ -325,7 +325,7 @@ def _validate_and_apply(
 
 def _stage_and_apply(
     upload: RosterUpload, reader: Any, progress: ProgressCallback | None
-) -> tuple[dict[str, int], dict[str, Any]]:
+) -> tuple[dict[str, int], dict[str, Any], list[RosterIssue]]:
     with connection.cursor() as cursor:
         cur = cursor.cursor  # the psycopg cursor, for COPY
         cur.execute(ingest_sql.DROP_TEMP_TABLES)
@@ -377,5 +377,10 @@ def _stage_and_apply(
             replaces_id=current.pk if current else None,
             today=timezone.localdate(),
         )
+        reused = (
+            ingest_sql.reused_worker_numbers_warning(cur)
+            if counts["worker_numbers_reused"]
+            else None
+        )
         upload.replaces = current
-        return counts, changes
+        return counts, changes, [reused] if reused else []

@@ -32,12 +32,27 @@ def roster_uploads_visible_to(*, user: User) -> QuerySet[RosterUpload]:
     return qs.none()
 
 
+# What a failed upload's uploader is told (the roster page says the same in their language).
+FAILURE_MESSAGES = {
+    RosterUpload.FailureReason.ERROR: (
+        "Something went wrong on our side. Nothing from this file was applied. "
+        "Please upload it again."
+    ),
+    RosterUpload.FailureReason.STOPPED: (
+        "The import stopped before it finished. Nothing from this file was applied. "
+        "Please upload it again."
+    ),
+}
+
+
 def roster_upload_summary(upload: RosterUpload) -> dict[str, Any]:
     """The one shape the command line (--json), the API and the web page report."""
     counts = upload.counts or {}
     return {
         "upload_id": upload.pk,
         "status": upload.status,
+        "failure_reason": upload.failure_reason or None,
+        "failure_message": FAILURE_MESSAGES.get(upload.failure_reason),
         "period_start": upload.period_start.isoformat() if upload.period_start else None,
         "period_end": upload.period_end.isoformat() if upload.period_end else None,
         "rows": upload.rows,

@@ -19,12 +19,12 @@ REFUSED_SIZE_ATTRIBUTE = "roster_refused_size"
 class RosterSizeLimitUploadHandler(FileUploadHandler):
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         # The request's length: the file's size give or take the form's few hundred bytes.
-        self.content_length = content_length or 0
+        self.request_length = content_length or 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         received = start + len(raw_data)
         if received > settings.UNIONROLL_ROSTER_MAX_BYTES:
-            setattr(self.request, REFUSED_SIZE_ATTRIBUTE, max(received, self.content_length))
+            setattr(self.request, REFUSED_SIZE_ATTRIBUTE, max(received, self.request_length))
             raise SkipFile
         return raw_data
 

@@ -136,9 +136,9 @@ def roster_size_check(*, size: int) -> None:
 
 
 def megabytes(size: int) -> str:
-    """Bytes as megabytes for a person: one decimal where it matters ("200", "200.5")."""
+    """Bytes as megabytes for a person: "200", "3", "1.5"; a decimal only below ten."""
     value = size / (1024 * 1024)
-    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
 
 
 def roster_import_path(

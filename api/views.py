@@ -42,6 +42,7 @@ from enrolment.uploads import roster_refused_size, roster_size_limit_install
 from enrolment.views import roster_errors_csv_response
 from levies.selectors import invoices_visible_to
 from levies.views import invoice_pdf_response
+from unionroll.spreadsheets import spreadsheet_safe
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="The request is not valid."),
@@ -80,7 +81,9 @@ class CsvRenderer(BaseRenderer):
         writer = csv.writer(out)
         if isinstance(data, dict):
             writer.writerow(["code", "message"])
-            writer.writerow([data.get("code", ""), data.get("message", "")])
+            writer.writerow(
+                [spreadsheet_safe(data.get("code", "")), spreadsheet_safe(data.get("message", ""))]
+            )
         return out.getvalue().encode(self.charset)
 
 

@@ -14,6 +14,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -167,6 +168,18 @@ def test_the_api_refuses_a_file_over_the_limit_with_413_and_nothing_is_stored(fl
     assert body["code"] == "file_too_large"
     assert body["message"] == "The file is 3 MB; files up to 1 MB are accepted."
     assert body["detail"]["max_size"] == 1024 * 1024
+    assert not RosterUpload.objects.exists()
+    assert not (settings.MEDIA_ROOT / "rosters").exists()
+
+
+def test_the_upload_page_still_refuses_a_post_without_its_csrf_token(anna, settings):
+    # The view installs the size limit before the CSRF check, so it makes that check itself.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(anna)
+
+    response = client.post(reverse("enrolment:roster_list"), {"file": roster_file(VALID_ROSTER)})
+
+    assert response.status_code == 403
     assert not RosterUpload.objects.exists()
     assert not (settings.MEDIA_ROOT / "rosters").exists()
 

@@ -47,10 +47,14 @@ def roster_uploads_stale_fail(*, now: dt.datetime | None = None) -> list[int]:
     import behind it. ``SKIP LOCKED`` passes over live imports without waiting for them.
     """
     now = now or timezone.now()
-    stale = Q(
-        status=RosterUpload.Status.PROCESSING,
-        started_at__lt=now - dt.timedelta(minutes=settings.UNIONROLL_ROSTER_STALE_MINUTES),
-    ) | Q(status=RosterUpload.Status.RECEIVED, created_at__lt=now - RECEIVED_STALE_AFTER)
+    cutoff = now - dt.timedelta(minutes=settings.UNIONROLL_ROSTER_STALE_MINUTES)
+    processing = Q(status=RosterUpload.Status.PROCESSING)
+    stale = (
+        (processing & Q(started_at__lt=cutoff))
+        # Uploads claimed before the claim recorded its time.
+        | (processing & Q(started_at__isnull=True, created_at__lt=cutoff))
+        | Q(status=RosterUpload.Status.RECEIVED, created_at__lt=now - RECEIVED_STALE_AFTER)
+    )
     with transaction.atomic():
         ids = list(
             RosterUpload.objects.filter(stale)

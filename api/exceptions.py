@@ -24,6 +24,7 @@ APPLICATION_ERROR_STATUS: dict[str, int] = {
     "not_found": status.HTTP_404_NOT_FOUND,
     "permission_denied": status.HTTP_403_FORBIDDEN,
     "conflict": status.HTTP_409_CONFLICT,
+    "file_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
 }
 
 

@@ -74,6 +74,17 @@ class RosterUploadListItemSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     status = serializers.ChoiceField(choices=RosterUpload.Status.choices)
+    failure_reason = serializers.ChoiceField(
+        choices=[c for c in RosterUpload.FailureReason.values if c],
+        allow_null=True,
+        help_text=(
+            "Only for a failed upload: `stopped` (the import was cut off before it finished) "
+            "or `error` (an error on our side). Nothing was applied; upload the file again."
+        ),
+    )
+    failure_message = serializers.CharField(
+        allow_null=True, help_text="Only for a failed upload: what happened, for a person."
+    )
     period_start = serializers.DateField(allow_null=True)
     period_end = serializers.DateField(allow_null=True)
     rows = serializers.IntegerField()

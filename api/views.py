@@ -37,16 +37,21 @@ from enrolment.selectors import (
     roster_upload_summary_for,
     roster_uploads_visible_to,
 )
-from enrolment.services import roster_submit
+from enrolment.services import roster_size_check, roster_submit
+from enrolment.uploads import roster_refused_size, roster_size_limit_install
 from enrolment.views import roster_errors_csv_response
 from levies.selectors import invoices_visible_to
 from levies.views import invoice_pdf_response
+from unionroll.spreadsheets import spreadsheet_safe
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="The request is not valid."),
     401: OpenApiResponse(ErrorSerializer, description="No valid API key or session."),
     403: OpenApiResponse(ErrorSerializer, description="Not allowed for this caller."),
     404: OpenApiResponse(ErrorSerializer, description="No such upload visible to this caller."),
+    413: OpenApiResponse(
+        ErrorSerializer, description="The file is larger than the limit (`file_too_large`)."
+    ),
     429: OpenApiResponse(ErrorSerializer, description="Too many uploads; wait and retry."),
 }
 
@@ -76,7 +81,9 @@ class CsvRenderer(BaseRenderer):
         writer = csv.writer(out)
         if isinstance(data, dict):
             writer.writerow(["code", "message"])
-            writer.writerow([data.get("code", ""), data.get("message", "")])
+            writer.writerow(
+                [spreadsheet_safe(data.get("code", "")), spreadsheet_safe(data.get("message", ""))]
+            )
         return out.getvalue().encode(self.charset)
 
 
@@ -108,6 +115,12 @@ class RosterListCreateView(GenericAPIView):
     def get_queryset(self):
         return roster_uploads_visible_to(user=self.request.user)
 
+    def initialize_request(self, request, *args, **kwargs):
+        # Before anything (a session's CSRF check, the parser) reads the body.
+        if request.method == "POST":
+            roster_size_limit_install(request)
+        return super().initialize_request(request, *args, **kwargs)
+
     @extend_schema(
         operation_id="rosters_list",
         summary="List roster uploads",
@@ -129,16 +142,22 @@ class RosterListCreateView(GenericAPIView):
         operation_id="rosters_create",
         summary="Upload a roster",
         description=(
-            "Stores the file and starts checking and applying it. Answers 202 at once; follow "
-            "the `url` (also in the `Location` header) until `status` is `applied`, "
-            "`rejected` or `duplicate`. A rejected file changed nothing: fix every listed "
-            "error and upload the whole file again."
+            "Stores the file; a worker then checks and applies it. Answers 202 at once (status "
+            "`received`); follow the `url` (also in the `Location` header) until `status` is "
+            "`applied`, `rejected`, `duplicate` or `failed`. A rejected file changed nothing: "
+            "fix every listed error and upload the whole file again. A failed upload changed "
+            "nothing either (`failure_reason` says why): upload it again. A file larger than "
+            "the limit (200 MB unless the union set another) is refused with 413 "
+            "`file_too_large`."
         ),
         request={"multipart/form-data": RosterUploadCreateSerializer},
-        responses={202: RosterUploadAcceptedSerializer, **_errors(400, 401, 403, 429)},
+        responses={202: RosterUploadAcceptedSerializer, **_errors(400, 401, 403, 413, 429)},
     )
     def post(self, request: Request) -> Response:
         serializer = RosterUploadCreateSerializer(data=request.data)
+        refused_size = roster_refused_size(request._request)
+        if refused_size is not None:
+            roster_size_check(size=refused_size)
         serializer.is_valid(raise_exception=True)
         organisation = roster_organisation_for(
             user=request.user, kvk=serializer.validated_data.get("organisation")
@@ -152,8 +171,7 @@ class RosterListCreateView(GenericAPIView):
             user=request.user if isinstance(request.user, User) else None,
             api_key=request.auth if isinstance(request.auth, ApiKey) else None,
         )
-        # Without a broker the upload was processed when the submit committed; say so.
-        upload.refresh_from_db(fields=["status"])
+        # Processing has not begun: a worker takes it up after this response.
         url = _upload_url(request, upload.pk)
         body = RosterUploadAcceptedSerializer(
             {"id": upload.pk, "url": url, "status": upload.status}

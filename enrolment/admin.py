@@ -413,6 +413,7 @@ class RosterUploadAdmin(ReadOnlyAdmin):
         "sha256",
         "size",
         "status",
+        "failure_reason",
         "period_start",
         "period_end",
         "rows",

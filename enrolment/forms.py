@@ -3,10 +3,12 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import Organisation, User
 from enrolment.selectors import roster_organisation_for
+from enrolment.services.roster import megabytes
 from unionroll.exceptions import ApplicationError
 
 # What the roster reader understands; anything else would only be rejected after uploading.
@@ -28,14 +30,28 @@ class RosterUploadForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args, user: User, refused_size: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        # Set when the upload handler stopped a file over the limit while it arrived.
+        self.refused_size = refused_size
+        if refused_size is not None:
+            self.fields["file"].required = False
         if not user.is_union_admin:
             del self.fields["organisation"]
 
     def clean_file(self):
         file = self.cleaned_data["file"]
+        size = self.refused_size if self.refused_size is not None else file.size
+        if size > settings.UNIONROLL_ROSTER_MAX_BYTES:
+            raise forms.ValidationError(
+                _("This file is %(size)s MB; files up to %(limit)s MB can be uploaded.")
+                % {
+                    "size": megabytes(size),
+                    "limit": megabytes(settings.UNIONROLL_ROSTER_MAX_BYTES),
+                },
+                code="file_too_large",
+            )
         if PurePath(file.name).suffix.lower() not in ROSTER_EXTENSIONS:
             raise forms.ValidationError(
                 _("Upload a .csv or .xlsx file. Save other formats as CSV first."),

@@ -238,6 +238,12 @@ class RosterUpload(models.Model):
         SUPERSEDED = "superseded", "Replaced by a later file"
         FAILED = "failed", "Failed (system error)"
 
+    class FailureReason(models.TextChoices):
+        # The uploader is told why in their language (roster page) or by code (API).
+        NONE = "", "-"
+        ERROR = "error", "An error in the system"
+        STOPPED = "stopped", "The import stopped before it finished"
+
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=5, choices=Source.choices)
     uploaded_by = models.ForeignKey(
@@ -252,6 +258,10 @@ class RosterUpload(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.BigIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    # Why a "failed" upload failed; empty for every other status.
+    failure_reason = models.CharField(
+        max_length=10, choices=FailureReason.choices, blank=True, default=""
+    )
     period_start = models.DateField(null=True, blank=True)
     period_end = models.DateField(null=True, blank=True)
     rows = models.IntegerField(default=0)

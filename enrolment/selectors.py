@@ -32,6 +32,19 @@ def roster_uploads_visible_to(*, user: User) -> QuerySet[RosterUpload]:
     return qs.none()
 
 
+# What a failed upload's uploader is told (the roster page says the same in their language).
+FAILURE_MESSAGES = {
+    RosterUpload.FailureReason.ERROR: (
+        "Something went wrong on our side. Nothing from this file was applied. "
+        "Please upload it again."
+    ),
+    RosterUpload.FailureReason.STOPPED: (
+        "The import stopped before it finished. Nothing from this file was applied. "
+        "Please upload it again."
+    ),
+}
+
+
 # What union staff see beyond an agency's view: how the roster met the member register. Each
 # figure depends on who was already known to the union, through any organisation, and on who
 # opted out, so it must never reach an agency (see docs/enrolment.md, "What the agency sees").
@@ -71,6 +84,8 @@ def roster_upload_result(upload: RosterUpload) -> dict[str, Any]:
     return {
         "upload_id": upload.pk,
         "status": upload.status,
+        "failure_reason": upload.failure_reason or None,
+        "failure_message": FAILURE_MESSAGES.get(upload.failure_reason),
         "period_start": upload.period_start.isoformat() if upload.period_start else None,
         "period_end": upload.period_end.isoformat() if upload.period_end else None,
         "rows": upload.rows,

@@ -14,6 +14,20 @@ def roster_process_task(upload_id: int) -> str:
 
 
 @shared_task
+def roster_uploads_stale_fail_task() -> int:
+    from enrolment.services import roster_uploads_stale_fail
+
+    return len(roster_uploads_stale_fail())
+
+
+@shared_task
+def roster_files_purge_task() -> int:
+    from enrolment.services import roster_files_purge
+
+    return roster_files_purge()
+
+
+@shared_task
 def memberships_advance() -> dict[str, int]:
     from enrolment.services import memberships_advance as advance
 

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from employers.access import organisation_staff_required
@@ -27,6 +28,7 @@ from enrolment.selectors import (
     roster_uploads_visible_to,
 )
 from enrolment.services import roster_submit
+from enrolment.uploads import roster_refused_size, roster_size_limit_install
 from unionroll.exceptions import ApplicationError
 from unionroll.spreadsheets import spreadsheet_safe
 
@@ -37,9 +39,23 @@ ERRORS_CSV_COLUMNS = ("row", "column", "code", "message", "value")
 
 @organisation_staff_required
 @require_http_methods(["GET", "POST"])
+@csrf_exempt
 def roster_list(request: HttpRequest) -> HttpResponse:
+    # The size limit's handler must be in place before the CSRF check reads the body; the
+    # check itself is then made here, as the middleware would have made it.
+    roster_size_limit_install(request)
+    return _roster_list(request)
+
+
+@csrf_protect
+def _roster_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = RosterUploadForm(request.POST, request.FILES, user=request.user)
+        form = RosterUploadForm(
+            request.POST,
+            request.FILES,
+            user=request.user,
+            refused_size=roster_refused_size(request),
+        )
         if form.is_valid():
             file = form.cleaned_data["file"]
             try:

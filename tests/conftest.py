@@ -38,6 +38,14 @@ def _media_and_cache_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _rosters_processed_when_they_commit(settings):
+    # Without a broker an upload is processed in a background thread (the request answers at
+    # once); tests process it on commit instead, so they can assert its outcome right after.
+    # tests/enrolment/test_roster_lifecycle.py covers the background thread.
+    settings.UNIONROLL_ROSTER_PROCESS_INLINE = True
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_eagerly(request):
     # CI sets CELERY_BROKER_URL so the worker test can use a real broker; every other test runs
     # tasks in-process, so what it asserts does not depend on a worker being up.

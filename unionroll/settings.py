@@ -231,6 +231,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.rights_reminders_record_task",
         "schedule": crontab(hour=9, minute=30),
     },
+    # Uploads whose import was killed (no live import behind "processing") are marked failed.
+    "roster-uploads-stale": {
+        "task": "enrolment.tasks.roster_uploads_stale_fail_task",
+        "schedule": 60 * 5,
+    },
+    # Files of failed uploads past their retention time (and any left behind) are deleted.
+    "roster-files-purge": {
+        "task": "enrolment.tasks.roster_files_purge_task",
+        "schedule": 60 * 60,
+    },
     # Access notices of workplace visits to hirers and agencies that failed for a while.
     "organisation-notices-retry": {
         "task": "notifications.tasks.organisation_notices_retry_task",
@@ -282,6 +292,23 @@ UNIONROLL_MAX_REPORTED_ERRORS = int(os.environ.get("UNIONROLL_MAX_REPORTED_ERROR
 UNIONROLL_ROSTER_READ_WORKERS = int(
     os.environ.get("UNIONROLL_ROSTER_READ_WORKERS", str(min(2, os.cpu_count() or 1)))
 )
+
+# The largest roster file accepted through the web page or the API; a larger one is refused
+# before anything is stored or read.
+UNIONROLL_ROSTER_MAX_BYTES = int(
+    os.environ.get("UNIONROLL_ROSTER_MAX_BYTES", str(200 * 1024 * 1024))
+)
+# An upload that is "processing" with no live import behind it for this long (its worker was
+# killed) is marked failed by a periodic task, and the uploader is asked to send it again.
+UNIONROLL_ROSTER_STALE_MINUTES = int(os.environ.get("UNIONROLL_ROSTER_STALE_MINUTES", "30"))
+# Files of failed uploads are kept this long (to find out what went wrong), then deleted; files
+# of applied, rejected and duplicate uploads are deleted as soon as the upload ends.
+UNIONROLL_ROSTER_FAILED_RETENTION_DAYS = int(
+    os.environ.get("UNIONROLL_ROSTER_FAILED_RETENTION_DAYS", "7")
+)
+# Without a broker an upload is processed in a background thread of the web process, so the
+# request still answers at once. Tests set this to process it when the upload commits instead.
+UNIONROLL_ROSTER_PROCESS_INLINE = env_bool("UNIONROLL_ROSTER_PROCESS_INLINE")
 
 # The union on its invoices and state claims. The defaults are a demo union: a deployment sets
 # its own. Address lines are separated by "|".

@@ -8,7 +8,8 @@ from .memberships import (
     memberships_advance,
 )
 from .persons import possible_duplicate_confirm, possible_duplicate_dismiss
-from .roster import roster_import_path, roster_process, roster_submit
+from .roster import roster_import_path, roster_process, roster_size_check, roster_submit
+from .roster_upkeep import roster_file_discard, roster_files_purge, roster_uploads_stale_fail
 
 __all__ = [
     "membership_opt_in",
@@ -16,7 +17,11 @@ __all__ = [
     "memberships_advance",
     "possible_duplicate_confirm",
     "possible_duplicate_dismiss",
+    "roster_file_discard",
+    "roster_files_purge",
     "roster_import_path",
     "roster_process",
+    "roster_size_check",
     "roster_submit",
+    "roster_uploads_stale_fail",
 ]

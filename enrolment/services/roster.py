@@ -14,8 +14,10 @@ The pipeline is set-based so that a sector's million-row roster fits in memory a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from employers.models import ApiKey, Organisation, Site, User
@@ -91,7 +93,14 @@ def roster_submit(
     user: User | None = None,
     api_key: ApiKey | None = None,
 ) -> RosterUpload:
-    """Store the file, record a ``received`` upload and queue its processing on commit."""
+    """Store the file, record a ``received`` upload and queue its processing on commit.
+
+    Never processes the file itself: a worker (or, without a broker, a background thread) does,
+    so the upload request answers at once.
+    """
+    size = getattr(file, "size", None)
+    if size is not None:
+        roster_size_check(size=size)
     upload = _new_upload(
         organisation=organisation,
         fileobj=file,
@@ -100,12 +109,36 @@ def roster_submit(
         user=user,
         api_key=api_key,
     )
-    with transaction.atomic():
-        upload.file.save(upload.storage_key, file, save=False)
-        upload.save()
-        transaction.on_commit(lambda: _queue_processing(upload.pk))
+    roster_size_check(size=upload.size)
+    try:
+        with transaction.atomic():
+            upload.file.save(upload.storage_key, file, save=False)
+            upload.save()
+            transaction.on_commit(lambda: _queue_processing(upload.pk))
+    except BaseException:
+        # The file is written before the row; without the row nothing would ever delete it.
+        if upload.file.name:
+            upload.file.storage.delete(upload.file.name)
+        raise
     logger.info("roster upload %s received (%s bytes, source %s)", upload.pk, upload.size, source)
     return upload
+
+
+def roster_size_check(*, size: int) -> None:
+    """Refuse a file over ``UNIONROLL_ROSTER_MAX_BYTES`` before it is stored or read."""
+    limit = settings.UNIONROLL_ROSTER_MAX_BYTES
+    if size > limit:
+        raise ApplicationError(
+            "file_too_large",
+            f"The file is {megabytes(size)} MB; files up to {megabytes(limit)} MB are accepted.",
+            {"size": size, "max_size": limit},
+        )
+
+
+def megabytes(size: int) -> str:
+    """Bytes as megabytes for a person: "200", "3", "1.5"; a decimal only below ten."""
+    value = size / (1024 * 1024)
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
 
 
 def roster_import_path(
@@ -148,14 +181,34 @@ class _Duplicate(Exception):
 def _queue_processing(upload_id: int) -> None:
     from enrolment import tasks
 
-    try:
+    if not tasks.roster_process_task.app.conf.task_always_eager:
+        # A broker: a worker takes it.
         tasks.roster_process_task.delay(upload_id)
-    except Exception:
-        # Without a broker the task runs right here, inside the upload's request or command.
-        # The service has already marked the upload failed and logged why (without personal
-        # data); the uploader then sees "Failed" on the upload's page, not an error page.
-        if not settings.CELERY_TASK_ALWAYS_EAGER:
-            raise
+    elif settings.UNIONROLL_ROSTER_PROCESS_INLINE:
+        # Tests: processed right here, when the upload commits, so they can assert the outcome.
+        # On an error the service has already marked the upload failed and logged why
+        # (without personal data); the uploader then sees "Failed" on the upload's page.
+        with contextlib.suppress(Exception):
+            tasks.roster_process_task.delay(upload_id)
+    else:
+        # No broker (development): a background thread, so the request still answers at once
+        # and the page shows the progress, as with a worker.
+        threading.Thread(
+            target=_process_in_background,
+            args=(upload_id,),
+            name=f"roster-upload-{upload_id}",
+            daemon=True,
+        ).start()
+
+
+def _process_in_background(upload_id: int) -> None:
+    try:
+        # On an error the upload is marked failed and logged (without personal data).
+        with contextlib.suppress(Exception):
+            roster_process(upload_id=upload_id)
+    finally:
+        # The thread's own connection; nothing else would ever close it.
+        connections.close_all()
 
 
 class _Rejected(Exception):
@@ -176,11 +229,19 @@ def _report(upload_id: int, phase: str, rows: int, progress: ProgressCallback | 
 
 
 def _process(upload: RosterUpload, path: Path, progress: ProgressCallback | None) -> RosterUpload:
-    updated = RosterUpload.objects.filter(pk=upload.pk, status=RosterUpload.Status.RECEIVED).update(
-        status=RosterUpload.Status.PROCESSING, started_at=timezone.now()
-    )
-    if updated:
-        upload.status = RosterUpload.Status.PROCESSING
+    # Claimed (committed) before the import's transaction, which holds the upload's row lock
+    # while it runs: a "processing" upload whose row nobody holds has no live import behind it
+    # (its worker was killed), and ``roster_uploads_stale_fail`` marks it failed. A redelivered
+    # task takes up an upload left "processing" by a killed worker, unless it was failed since.
+    started_at = timezone.now()
+    claimed = RosterUpload.objects.filter(
+        pk=upload.pk,
+        status__in=[RosterUpload.Status.RECEIVED, RosterUpload.Status.PROCESSING],
+    ).update(status=RosterUpload.Status.PROCESSING, started_at=started_at)
+    if not claimed:
+        upload.refresh_from_db()
+        return upload
+    upload.status, upload.started_at = RosterUpload.Status.PROCESSING, started_at
 
     # An unchanged re-upload is answered before the file is even read.
     earlier = _current_with_same_content(upload)
@@ -209,7 +270,9 @@ def _process(upload: RosterUpload, path: Path, progress: ProgressCallback | None
         # error texts can quote row values, which are personal data.
         logger.error("roster upload %s failed: %s", upload.pk, type(exc).__name__)
         RosterUpload.objects.filter(pk=upload.pk).update(
-            status=RosterUpload.Status.FAILED, finished_at=timezone.now()
+            status=RosterUpload.Status.FAILED,
+            failure_reason=RosterUpload.FailureReason.ERROR,
+            finished_at=timezone.now(),
         )
         raise
     finally:
@@ -244,8 +307,17 @@ def _mark_duplicate(upload: RosterUpload, earlier: RosterUpload) -> RosterUpload
             "finished_at",
         ]
     )
+    _discard_file_on_commit(upload)
     logger.info("roster upload %s is a duplicate of %s", upload.pk, earlier.pk)
     return upload
+
+
+def _discard_file_on_commit(upload: RosterUpload) -> None:
+    # Only once the outcome is committed: a rollback leaves the upload as it was, file and all.
+    from .roster_upkeep import roster_file_discard
+
+    upload_id = upload.pk
+    transaction.on_commit(lambda: roster_file_discard(upload_id=upload_id))
 
 
 def reference_data_for(organisation: Organisation) -> ReferenceData:
@@ -300,6 +372,7 @@ def _validate_and_apply(
             upload.period_start, upload.period_end = reader.period
         upload.finished_at = timezone.now()
         upload.save()
+        _discard_file_on_commit(upload)
         logger.info("roster upload %s rejected with %s errors", upload.pk, upload.error_count)
         return upload
 
@@ -311,6 +384,7 @@ def _validate_and_apply(
     upload.period_start, upload.period_end = reader.period
     upload.finished_at = timezone.now()
     upload.save()
+    _discard_file_on_commit(upload)
 
     from notifications import tasks as notification_tasks
 

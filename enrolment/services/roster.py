@@ -331,10 +331,25 @@ def _stage_and_apply(
         cur.execute(ingest_sql.DROP_TEMP_TABLES)
         cur.execute(ingest_sql.CREATE_STAGING)
         _report(upload.pk, "validating", 0, progress)
+        batches = reader.copy_batches(
+            batch_rows=PROGRESS_EVERY, workers=settings.UNIONROLL_ROSTER_READ_WORKERS
+        )
         with cur.copy(ingest_sql.COPY_STAGING) as copy:
-            for batch in reader.copy_batches(
-                batch_rows=PROGRESS_EVERY, workers=settings.UNIONROLL_ROSTER_READ_WORKERS
-            ):
+            while True:
+                # Only the reading is guarded: whatever the file holds, reading it ends in rows
+                # or errors, so a fault there refuses the file. A database error (in the COPY
+                # below) is not the file's fault and still fails the upload.
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    break
+                except Exception as exc:
+                    logger.error(
+                        "roster upload %s: reading stopped on %s", upload.pk, type(exc).__name__
+                    )
+                    batches.close()
+                    reader.abandon()
+                    break
                 copy.write(batch)
                 _report(upload.pk, "validating", reader.rows_seen, progress)
         _report(upload.pk, "validating", reader.rows_seen, progress)

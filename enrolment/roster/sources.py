@@ -219,13 +219,22 @@ def _non_ascii_sample(handle: io.BufferedReader) -> bytes:
 
 
 def _charset_of(sample: bytes) -> str | None:
+    """ "cp1250" for either Latin code page (told apart later), "cp1251", another encoding's
+    name, or None when the sample reads as plausible text in none of them."""
     from charset_normalizer import from_bytes
 
     matches = from_bytes(
         sample, cp_isolation=list(_CANDIDATES), chunk_size=1024, steps=16, explain=False
     )
-    best = matches.best()
-    return None if best is None else best.encoding
+    chaos = {match.encoding: match.chaos for match in matches}
+    if not chaos:
+        return None
+    least = min(chaos.values())
+    # A few accented Latin names read as well in Shift-JIS or Windows-1251 as in 1250/1252
+    # (``Ionescu-Ţăran``): the Latin code pages win whenever they read as well as any.
+    if min(chaos.get("cp1250", 1.0), chaos.get("cp1252", 1.0)) <= least + 0.01:
+        return "cp1250"
+    return min(chaos, key=lambda encoding: (chaos[encoding], encoding != "cp1251"))
 
 
 def _legacy_code_page(handle: io.BufferedReader) -> str:

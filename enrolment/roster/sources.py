@@ -377,7 +377,7 @@ def _open_xlsx(path: Path, limits: ReadLimits) -> Source:
     """
     handle = path.open("rb")
     try:
-        archive = zipfile.ZipFile(handle)
+        archive = _BoundedZip(handle)
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         handle.close()
@@ -389,7 +389,7 @@ def _open_xlsx(path: Path, limits: ReadLimits) -> Source:
         ):
             raise UnreadableFile(_NOT_A_WORKBOOK)
         _check_sizes(members, limits)
-        workbook, sheet_path, strings = _read_workbook(archive)
+        workbook, sheet_path, strings = _read_workbook(archive, limits)
         if sheet_path is None:
             raise UnreadableFile("The workbook has no sheet to read.")
     except BaseException:
@@ -427,26 +427,30 @@ def _check_sizes(members: list[zipfile.ZipInfo], limits: ReadLimits) -> None:
                 "The workbook is packed far more tightly than any spreadsheet is (a 'zip bomb') "
                 "and was not opened. Save the roster again as .xlsx or CSV."
             )
-        name = member.filename
-        if name.endswith("sharedStrings.xml"):
-            if member.file_size > limits.max_shared_strings_bytes:
-                raise UnreadableFile(
-                    f"The workbook holds {_megabytes(member.file_size)} of distinct text "
-                    f"values; at most {_megabytes(limits.max_shared_strings_bytes)} can be read "
-                    "from a workbook. Send a roster this large as CSV."
-                )
-        elif (
-            name.endswith((".xml", ".rels"))
-            and not name.startswith("xl/worksheets/")
-            and member.file_size > _MAX_WHOLE_PART_BYTES
+
+
+class _BoundedZip(zipfile.ZipFile):
+    """A workbook archive whose parts are read whole (by openpyxl: manifest, workbook,
+    relations, styles) only when they are of a size a spreadsheet's parts have; the parts read
+    as a stream (the sheet, the shared strings) are bounded where they are read."""
+
+    streamed: frozenset[str] = frozenset()
+
+    def open(self, name: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
+        if (
+            mode == "r"
+            and info.filename not in self.streamed
+            and info.file_size > _MAX_WHOLE_PART_BYTES
         ):
             raise UnreadableFile(
-                f"The workbook's part '{name[:100]}' is far larger than a spreadsheet's is. "
-                "Save the roster again as .xlsx or CSV."
+                f"The workbook's part '{info.filename[:100]}' is far larger than a "
+                "spreadsheet's is. Save the roster again as .xlsx or CSV."
             )
+        return super().open(name, mode, *args, **kwargs)
 
 
-def _read_workbook(archive: zipfile.ZipFile) -> tuple[Any, str | None, list[Any]]:
+def _read_workbook(archive: _BoundedZip, limits: ReadLimits) -> tuple[Any, str | None, list[Any]]:
     """The workbook (for its date epoch and date formats), its first sheet's part and the
     shared strings."""
     from openpyxl.reader.excel import ExcelReader
@@ -467,7 +471,9 @@ def _read_workbook(archive: zipfile.ZipFile) -> tuple[Any, str | None, list[Any]
                 if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
                     sheet_path = rel.target
                     break
-            strings = _shared_strings(archive, reader)
+            if sheet_path is not None:
+                archive.streamed = frozenset({sheet_path})
+            strings = _shared_strings(archive, reader, limits)
     except UnreadableFile:
         raise
     except Exception as exc:  # a corrupt or foreign zip raises any of a dozen types
@@ -475,28 +481,45 @@ def _read_workbook(archive: zipfile.ZipFile) -> tuple[Any, str | None, list[Any]
     return reader.wb, sheet_path, strings
 
 
-def _shared_strings(archive: zipfile.ZipFile, reader: Any) -> list[Any]:
+def _shared_strings(archive: _BoundedZip, reader: Any, limits: ReadLimits) -> list[Any]:
     from openpyxl.cell.text import Text
     from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
     part = reader.package.find(SHARED_STRINGS)
     if part is None:
         return []
+    name = part.PartName[1:]
+    size = archive.getinfo(name).file_size
+    if size > limits.max_shared_strings_bytes:
+        raise UnreadableFile(
+            f"The workbook holds {_megabytes(size)} of distinct text values; at most "
+            f"{_megabytes(limits.max_shared_strings_bytes)} can be read from a workbook. "
+            "Send a roster this large as CSV."
+        )
+    archive.streamed |= {name}
     string_tag = f"{{{SHEET_MAIN_NS}}}si"
+    text_tag = f"{{{SHEET_MAIN_NS}}}t"
     strings: list[Any] = []
-    with archive.open(part.PartName[1:]) as src:
-        for _, element in _stream_elements(src, string_tag):
-            strings.append(Text.from_tree(element).content.replace("x005F_", ""))
+    with archive.open(name) as src:
+        for element in _stream_elements(src, string_tag, depth=1):
+            # Almost every string is one plain <t>; rich text (runs) takes the full path.
+            if len(element) == 1 and element[0].tag == text_tag:
+                text = element[0].text or ""
+            else:
+                text = Text.from_tree(element).content
+            strings.append(text.replace("x005F_", "") if "x005F_" in text else text)
     return strings
 
 
-def _stream_elements(src: Any, tag: str) -> Iterator[tuple[int, Any]]:
-    """Each complete ``tag`` element of an XML stream, with the stream's byte count, dropped
-    from the tree once handed out.
+def _stream_elements(src: Any, tag: str, *, depth: int = 2) -> Iterator[Any]:
+    """Each complete ``tag`` element of an XML stream (``depth`` elements deep: a sheet's rows
+    in ``worksheet/sheetData``, shared strings in ``sst``), dropped from the tree once handed
+    out.
 
-    ElementTree keeps every parsed element in its tree, cleared or not; here elements are
-    removed from their parent, and the XML read in since the last such element is bounded, so
-    memory stays that of one element (one row) however large the part is.
+    ElementTree keeps every parsed element in its tree, cleared or not; here elements at the
+    ``tag``'s level or above are removed from their parent once complete, and the XML read in
+    since the last such element is bounded, so memory stays that of one element (one row)
+    however large the part is.
     """
     parser = XMLPullParser(events=("start", "end"))
     stack: list[Any] = []
@@ -514,9 +537,9 @@ def _stream_elements(src: Any, tag: str) -> Iterator[tuple[int, Any]]:
                 continue
             stack.pop()
             if element.tag == tag:
-                yield since, element
-            if len(stack) <= 2 or element.tag == tag:
-                # A child of the root or of the table (sheetData, sst): done with, drop it.
+                yield element
+            if len(stack) <= depth:
+                # At the level of the elements wanted, or above: done with, drop it.
                 element.clear()
                 if stack:
                     with contextlib.suppress(ValueError):
@@ -548,7 +571,7 @@ def _sheet_records(
     try:
         with archive.open(sheet_path) as src, warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for _, element in _stream_elements(src, ROW_TAG):
+            for element in _stream_elements(src, ROW_TAG):
                 try:
                     index, row = cells.parse_row(element)
                 except UnreadableFile:

@@ -85,6 +85,42 @@ def rewrite_part(data: bytes, name: str, change) -> bytes:
     return out.getvalue()
 
 
+_SHARED_STRINGS_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+)
+
+
+def with_shared_strings(data: bytes) -> bytes:
+    """The workbook as Excel saves it: text cells point into xl/sharedStrings.xml (openpyxl
+    writes text into the cells)."""
+    strings: list[bytes] = []
+
+    def shared(match: re.Match) -> bytes:
+        strings.append(match[2])
+        return b'<c r="%s" t="s"><v>%d</v></c>' % (match[1], len(strings) - 1)
+
+    data = rewrite_part(
+        data,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(
+            rb'<c r="([A-Z]+\d+)" t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>', shared, xml
+        ),
+    )
+    data = rewrite_part(
+        data, "[Content_Types].xml", lambda xml: xml.replace(b"</Types>", _SHARED_STRINGS_TYPE)
+    )
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            + b"".join(b"<si><t>%s</t></si>" % text for text in strings)
+            + b"</sst>",
+        )
+    return buffer.getvalue()
+
+
 # --- XLSX told by content -------------------------------------------------------------------
 
 
@@ -174,14 +210,23 @@ def test_workbook_unpacking_past_the_limit_is_refused(tmp_path):
     assert "unpacks to" in error.message
 
 
-def test_too_many_shared_strings_are_refused(tmp_path):
-    # Excel keeps each distinct text once, in xl/sharedStrings.xml (openpyxl writes none).
-    strings = b"".join(b"<si><t>%d</t></si>" % n for n in range(200))
-    buffer = io.BytesIO(xlsx_bytes([xlsx_row(1)]))
-    with zipfile.ZipFile(buffer, "a") as archive:
-        archive.writestr("xl/sharedStrings.xml", b"<sst>" + strings + b"</sst>")
+def test_text_kept_in_shared_strings_is_read(tmp_path):
     path = tmp_path / "upload"
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(with_shared_strings(xlsx_bytes([xlsx_row(1), xlsx_row(2)])))
+    assert b't="s"' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+
+    reader, rows = read(path)
+
+    assert reader.errors == []
+    assert [(r.worker_number, r.first_name, r.last_name) for r in rows] == [
+        ("000001", "Łukasz", "Wróbel-Nowak"),
+        ("000002", "Łukasz", "Wróbel-Nowak"),
+    ]
+
+
+def test_too_many_shared_strings_are_refused(tmp_path):
+    path = tmp_path / "upload"
+    path.write_bytes(with_shared_strings(xlsx_bytes([xlsx_row(n) for n in range(200)])))
 
     reader, _ = read(path, limits=ReadLimits(max_shared_strings_bytes=1_000))
 

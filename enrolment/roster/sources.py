@@ -139,22 +139,29 @@ def detect_encoding(path: Path) -> str:
 
 
 def _detect(path: Path) -> tuple[str, bool]:
-    """The encoding, and whether the text may hold NUL characters (checked row by row)."""
+    """The encoding, and whether the text may hold NUL characters (checked row by row).
+
+    One pass over the whole file, in C (the decoder and the byte searches), at a few hundred
+    MB a second: a file that is UTF-8 for its first million rows and Windows-1252 further on
+    must not be read as UTF-8, and a line longer than any roster row (which the CSV reader
+    would hold whole, split into fields) is refused before it is read.
+    """
     with path.open("rb") as handle:
         head = handle.read(4)
         if head.startswith(codecs.BOM_UTF8):
             encoding = "utf-8-sig"
         # UTF-32 before UTF-16: the little-endian UTF-32 mark starts with UTF-16's.
         elif head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-            return "utf-32", True
+            encoding = "utf-32"
         elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             # Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated.
-            return "utf-16", True
+            encoding = "utf-16"
         else:
             encoding = "utf-8"
+        wide = encoding in ("utf-16", "utf-32")
         handle.seek(0)
-        first = handle.read(_CHUNK)
-        if first.count(b"\x00") * 100 > len(first):
+        chunk = handle.read(_CHUNK)
+        if not wide and chunk.count(b"\x00") * 100 > len(chunk):
             # Text has no zero bytes; this many is a binary file, or UTF-16/32 text without the
             # byte-order mark that says which.
             raise UnreadableFile(
@@ -162,31 +169,38 @@ def _detect(path: Path) -> tuple[str, bool]:
                 "(a binary file, or text in UTF-16 or UTF-32 without a byte-order mark). "
                 "Export the roster from your payroll system as CSV in UTF-8, or as .xlsx."
             )
-        # Checking the whole file is fast (the decoder and the NUL search are C), and a file
-        # that is UTF-8 for its first million rows and Windows-1252 further on must not be read
-        # as UTF-8.
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        chunk = first
-        has_nul = False
-        try:
-            while chunk:
-                if not has_nul and b"\x00" in chunk:
-                    has_nul = True
-                if not chunk.isascii() or decoder.buffer:  # type: ignore[attr-defined]
+        decoder = None if wide else codecs.getincrementaldecoder("utf-8")()
+        has_nul = wide  # UTF-16/32 text is full of zero bytes: its characters are checked
+        legacy = False
+        while chunk:
+            if len(chunk) == _CHUNK and b"\n" not in chunk and b"\r" not in chunk:
+                raise UnreadableFile(_LONG_LINE)
+            if not has_nul and b"\x00" in chunk:
+                has_nul = True
+            if decoder is not None and (not chunk.isascii() or decoder.buffer):  # type: ignore[attr-defined]
+                try:
                     decoder.decode(chunk)
-                chunk = handle.read(_CHUNK)
-            decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    decoder = None
+                    legacy = True
+            chunk = handle.read(_CHUNK)
+        if decoder is not None:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                legacy = True
+        if not legacy or encoding == "utf-8-sig":
+            # A file marked UTF-8 is read as UTF-8; a bad byte in it stops the reading at its
+            # row, with a message saying so.
             return encoding, has_nul
-        except UnicodeDecodeError:
-            if encoding == "utf-8-sig":
-                raise UnreadableFile(_DECODE_MESSAGE) from None
         handle.seek(0)
-        code_page = _legacy_code_page(handle)
-        handle.seek(0)
-        while chunk := handle.read(_CHUNK):
-            if b"\x00" in chunk:
-                return code_page, True
-        return code_page, False
+        return _legacy_code_page(handle), has_nul
+
+
+_LONG_LINE = (
+    "The file holds a line of more than a megabyte, far longer than any roster row: it is not a "
+    "roster export, or it is damaged. Export the roster again as CSV or .xlsx."
+)
 
 
 # Encodings a non-UTF-8 file is weighed against. Windows-1250/1252 are told apart below by
@@ -313,7 +327,8 @@ def _open_csv(path: Path) -> Source:
     encoding, may_hold_nul = _detect(path)
     handle = path.open("r", encoding=encoding, newline="", buffering=_CHUNK)
     try:
-        header_line = handle.readline()
+        # Bounded: only the separators are counted in it (lines were checked in _detect).
+        header_line = handle.readline(64 * 1024)
     except UnicodeDecodeError as exc:
         handle.close()
         raise UnreadableFile(_DECODE_MESSAGE) from exc

@@ -453,3 +453,15 @@ def test_any_bytes_end_in_rows_or_errors_never_an_exception(tmp_path, prefix, bo
         assert all(e.message and e.code for e in reader.errors)
     for row in rows:
         assert "\x00" not in row.first_name + row.last_name + row.worker_number
+
+
+def test_a_line_of_megabytes_is_refused_before_the_csv_reader_holds_it(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes((";".join(HEADER) + "\n").encode() + b"1;" * (1024 * 1024) + b"\n")
+
+    reader, rows = read(path)
+
+    assert rows == []
+    (error,) = reader.errors
+    assert error.code == "unreadable_file"
+    assert "line of more than a megabyte" in error.message

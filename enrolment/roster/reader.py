@@ -224,6 +224,8 @@ class RosterReader:
         self.error_count = 0
         self.rows_seen = 0
         self.period: tuple[dt.date, dt.date] | None = None
+        # The error that stopped the reading at a limit, if one did (always reported).
+        self.stopped: RosterIssue | None = None
         self._file_warnings: list[RosterIssue] = []
         # code -> [count, first row numbers, column]
         self._row_warnings: dict[str, list[Any]] = {}
@@ -425,7 +427,8 @@ class RosterReader:
         self._read_failed = True
         self.error_count += 1
         # Always kept, even past max_errors: it says why the list ends where it does.
-        self.errors.append(RosterIssue(code=code, message=message, row=row))
+        self.stopped = RosterIssue(code=code, message=message, row=row)
+        self.errors.append(self.stopped)
 
     def abandon(self) -> None:
         """Record that reading broke off on a fault of the reader's own, not of the file's
@@ -537,6 +540,7 @@ class RosterReader:
                     "warnings": self._row_warnings,
                     "read_failed": self._read_failed,
                     "last_row": self._last_row,
+                    "stopped": self.stopped,
                 }
                 _send(out, ("batch", staging_csv(rows) if rows else b"", meta))
                 if self._read_failed or self._records_read - before < batch_rows:
@@ -560,6 +564,10 @@ class RosterReader:
         self.rows_seen += meta["rows_seen"]
         self.error_count += meta["error_count"]
         self.errors.extend(meta["errors"][: max(0, self._max_errors - len(self.errors))])
+        if meta["stopped"] is not None:
+            self.stopped = meta["stopped"]
+            if self.stopped not in self.errors:
+                self.errors.append(self.stopped)
         for code, (count, rows, column) in meta["warnings"].items():
             entry = self._row_warnings.setdefault(code, [0, [], column])
             entry[0] += count

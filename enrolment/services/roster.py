@@ -364,7 +364,10 @@ def _stage_and_apply(
             errors.extend(cross[0])
             error_count += cross[1]
         if error_count:
-            raise _Rejected(errors[: settings.UNIONROLL_MAX_REPORTED_ERRORS], error_count)
+            reported = errors[: settings.UNIONROLL_MAX_REPORTED_ERRORS]
+            if reader.stopped is not None and reader.stopped not in reported:
+                reported.append(reader.stopped)  # why the list ends where it does
+            raise _Rejected(reported, error_count)
 
         _report(upload.pk, "applying", reader.rows_seen, progress)
         # Imports queue here, one at a time; autovacuum skips the locked table so it cannot

@@ -381,17 +381,47 @@ def test_reading_stops_after_too_many_errors(tmp_path):
 
 
 @pytest.mark.django_db
-def test_garbage_file_of_many_rows_is_rejected_early(tmp_path, flexwerk, settings):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_garbage_file_of_many_rows_is_rejected_early(
+    tmp_path, flexwerk, settings, monkeypatch, workers
+):
+    import enrolment.roster.reader as reader_module
+
+    monkeypatch.setattr(reader_module, "PARALLEL_MIN_BYTES", 0)
+    # As by default, reading stops where the listed errors end; the stop is listed all the same.
     settings.UNIONROLL_ROSTER_STOP_AFTER_ERRORS = 50
-    settings.UNIONROLL_ROSTER_READ_WORKERS = 1
+    settings.UNIONROLL_MAX_REPORTED_ERRORS = 50
+    settings.UNIONROLL_ROSTER_READ_WORKERS = workers
     path = tmp_path / "garbage.csv"
-    path.write_text(";".join(HEADER) + "\n" + "x;y;z\n" * 30_000)
+    path.write_text(";".join(HEADER) + "\n" + "x;y;z\n" * 300_000)
 
     upload = roster_import_path(organisation=flexwerk, path=path)
 
     assert upload.status == RosterUpload.Status.REJECTED
+    assert len(upload.errors) == 51
     assert upload.errors[-1]["code"] == "too_many_errors"
-    assert upload.rows < 100
+    assert upload.rows < 50_000
+
+
+def test_reading_in_two_processes_stops_at_the_row_limit(tmp_path, monkeypatch):
+    import enrolment.roster.reader as reader_module
+
+    monkeypatch.setattr(reader_module, "PARALLEL_MIN_BYTES", 0)
+    path = write_csv(tmp_path / "r.csv", many_rows(2_000))
+    reader = RosterReader(
+        path,
+        reference=reference(),
+        bsn_matching=False,
+        bsn_secret="",
+        limits=ReadLimits(max_rows=1_000),
+    )
+
+    text = b"".join(reader.copy_batches(batch_rows=100, workers=2))
+
+    assert text.count(b"\n") == 999  # rows 2 to 1,000
+    assert reader.stopped is not None
+    assert (reader.stopped.code, reader.stopped.row) == ("too_many_rows", 1_001)
+    assert reader.errors == [reader.stopped]
 
 
 # --- BSN-shaped names -------------------------------------------------------------------------

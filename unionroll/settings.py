@@ -288,6 +288,24 @@ if UNIONROLL_BSN_MATCHING and not UNIONROLL_BSN_SECRET:
 
 # Errors kept per rejected roster; the count of all errors is always exact.
 UNIONROLL_MAX_REPORTED_ERRORS = int(os.environ.get("UNIONROLL_MAX_REPORTED_ERRORS", "10000"))
+# Limits on one roster file (docs/roster-format.md, "Limits"), each checked before the work it
+# bounds, so that no file costs more than a bounded amount of memory and time.
+UNIONROLL_ROSTER_MAX_BYTES = int(os.environ.get("UNIONROLL_ROSTER_MAX_BYTES", str(200 * 2**20)))
+UNIONROLL_ROSTER_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("UNIONROLL_ROSTER_MAX_UNCOMPRESSED_BYTES", str(1024 * 2**20))
+)
+UNIONROLL_ROSTER_MAX_SHARED_STRINGS_BYTES = int(
+    os.environ.get("UNIONROLL_ROSTER_MAX_SHARED_STRINGS_BYTES", str(32 * 2**20))
+)
+UNIONROLL_ROSTER_MAX_ROWS = int(os.environ.get("UNIONROLL_ROSTER_MAX_ROWS", "2000000"))
+# Reading stops at this many errors: a file wrong in every row is not read to its end.
+UNIONROLL_ROSTER_STOP_AFTER_ERRORS = int(
+    os.environ.get("UNIONROLL_ROSTER_STOP_AFTER_ERRORS", "10000")
+)
+# Pay periods: never starting in the future, at most this many days long, and over (ended
+# before today) unless open periods are allowed.
+UNIONROLL_ROSTER_MAX_PERIOD_DAYS = int(os.environ.get("UNIONROLL_ROSTER_MAX_PERIOD_DAYS", "31"))
+UNIONROLL_ROSTER_ALLOW_OPEN_PERIODS = env_bool("UNIONROLL_ROSTER_ALLOW_OPEN_PERIODS")
 # Processes that read a large CSV roster side by side (1 = read in the importing process only).
 UNIONROLL_ROSTER_READ_WORKERS = int(
     os.environ.get("UNIONROLL_ROSTER_READ_WORKERS", str(min(2, os.cpu_count() or 1)))

@@ -27,6 +27,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from openpyxl.utils.datetime import from_excel
@@ -50,6 +51,7 @@ from enrolment.roster.languages import ISO_639_1
 from enrolment.roster.phones import normalise_phone
 from enrolment.roster.sources import (
     READ_ERRORS,
+    ReadLimits,
     Record,
     Source,
     UnreadableFile,
@@ -186,7 +188,13 @@ class RosterReader:
         bsn_matching: bool,
         bsn_secret: str,
         max_errors: int = 10_000,
+        limits: ReadLimits | None = None,
+        stop_after_errors: int | None = None,
+        max_period_days: int | None = None,
+        allow_open_periods: bool | None = None,
     ) -> None:
+        """``max_errors`` errors are kept; reading stops at ``stop_after_errors`` errors. The
+        limits and period rules default to the ``UNIONROLL_ROSTER_*`` settings."""
         if bsn_matching and not bsn_secret:
             raise ImproperlyConfigured("BSN matching needs a secret to key the hash with.")
         self._path = Path(path)
@@ -194,12 +202,30 @@ class RosterReader:
         self._bsn_matching = bsn_matching
         self._bsn_secret = bsn_secret
         self._max_errors = max_errors
+        self._limits = limits or read_limits()
+        self._stop_after_errors = (
+            stop_after_errors
+            if stop_after_errors is not None
+            else settings.UNIONROLL_ROSTER_STOP_AFTER_ERRORS
+        )
+        self._max_period_days = (
+            max_period_days
+            if max_period_days is not None
+            else settings.UNIONROLL_ROSTER_MAX_PERIOD_DAYS
+        )
+        self._allow_open_periods = (
+            allow_open_periods
+            if allow_open_periods is not None
+            else settings.UNIONROLL_ROSTER_ALLOW_OPEN_PERIODS
+        )
         self._today = timezone.localdate()
 
         self.errors: list[RosterIssue] = []
         self.error_count = 0
         self.rows_seen = 0
         self.period: tuple[dt.date, dt.date] | None = None
+        # The error that stopped the reading at a limit, if one did (always reported).
+        self.stopped: RosterIssue | None = None
         self._file_warnings: list[RosterIssue] = []
         # code -> [count, first row numbers, column]
         self._row_warnings: dict[str, list[Any]] = {}
@@ -214,6 +240,7 @@ class RosterReader:
         self._kinds: list[str] = []
         self._width = 0
         self._header_ok = True
+        self._header_names: list[str] = []
 
         self._sectors = {code.casefold(): pk for code, pk in reference.sectors.items()}
         self._sites = {(h, code.casefold()): v for (h, code), v in reference.sites.items()}
@@ -304,7 +331,7 @@ class RosterReader:
         """Open the file and read its header; None (with the reason recorded) when there are
         no rows to read."""
         try:
-            source = open_source(self._path)
+            source = open_source(self._path, self._limits)
         except UnreadableFile as exc:
             self._error("unreadable_file", exc.message)
             return None
@@ -321,7 +348,11 @@ class RosterReader:
             if _blank(header) and all(_blank(values) for _, values in records):
                 self._error("empty_file", "The file is empty.")
                 return None
-            ok = self._read_header([_cell_text(v) for v in header])
+            names = [_cell_text(v) for v in header]
+            if any("\x00" in name for name in names):
+                names = [name.replace("\x00", "") for name in names]
+                self._error("invalid_character", _nul_message, row=1)
+            ok = self._read_header(names)
             return source if ok else None
         except READ_ERRORS as exc:
             self._read_error(exc)
@@ -331,24 +362,84 @@ class RosterReader:
                 source.close()
 
     def _data_records(self, source: Source) -> Iterator[Record]:
+        records = source.records
+        if source.may_hold_nul:
+            records = self._without_nul(records)
         if source.typed:
-            return self._typed_records(source.records, source.epoch)
-        return source.records
+            return self._typed_records(records, source.epoch)
+        return records
+
+    def _without_nul(self, records: Iterator[Record]) -> Iterator[Record]:
+        """Rows of a file that may hold NUL characters: each one is an error, and taken out of
+        the value so that nothing with it reaches the database (whose text cannot hold it)."""
+        for number, values in records:
+            if any("\x00" in v for v in values if v.__class__ is str):
+                for i, value in enumerate(values):
+                    if value.__class__ is str and "\x00" in value:
+                        values[i] = value.replace("\x00", "")
+                        self.error_count += 1
+                        if len(self.errors) < self._max_errors:
+                            self.errors.append(
+                                RosterIssue(
+                                    code="invalid_character",
+                                    message=_nul_message,
+                                    row=number,
+                                    column=self._column_name(i),
+                                )
+                            )
+            yield number, values
+
+    def _column_name(self, index: int) -> str:
+        if index < len(self._header_names) and self._header_names[index]:
+            return self._header_names[index]
+        return f"column {index + 1}"
 
     def _convert(
         self, records: Iterator[Record], convert: Callable[[int, list[Any]], ParsedRow | None]
     ) -> Iterator[ParsedRow]:
         last_row = self._last_row
+        max_rows = self._limits.max_rows
+        stop = self._stop_after_errors
         try:
             for last_row, values in records:
+                if last_row > max_rows:
+                    self._stop(
+                        "too_many_rows",
+                        f"The file has more than {max_rows:,} rows; reading stopped at row "
+                        f"{last_row:,}. Split the roster into smaller files.",
+                        last_row,
+                    )
+                    break
                 self._records_read += 1
                 parsed = convert(last_row, values)
                 if parsed is not None:
                     yield parsed
+                elif self.error_count >= stop:
+                    self._stop("too_many_errors", _too_many_errors(stop, last_row), last_row)
+                    break
         except READ_ERRORS as exc:
             self._last_row = last_row
             self._read_error(exc)
         self._last_row = last_row
+
+    def _stop(self, code: str, message: str, row: int) -> None:
+        """Stop reading: past a limit, reading on would only cost time and memory."""
+        self._read_failed = True
+        self.error_count += 1
+        # Always kept, even past max_errors: it says why the list ends where it does.
+        self.stopped = RosterIssue(code=code, message=message, row=row)
+        self.errors.append(self.stopped)
+
+    def abandon(self) -> None:
+        """Record that reading broke off on a fault of the reader's own, not of the file's
+        format; the service logs the fault. The upload is refused, never half applied."""
+        self._read_failed = True
+        self._error(
+            "unreadable_file",
+            f"The file could not be read past row {self._last_row}. Check the file, or export "
+            "it again as CSV in UTF-8; if it keeps failing, contact the union.",
+            row=self._last_row + 1,
+        )
 
     def _read_error(self, exc: Exception) -> None:
         # No exact row number: text is decoded in blocks, so the row that broke is not known;
@@ -401,6 +492,12 @@ class RosterReader:
                     yield payload
                 if meta["read_failed"]:
                     return
+                if self.error_count >= self._stop_after_errors:
+                    row = meta["last_row"]
+                    self._stop(
+                        "too_many_errors", _too_many_errors(self._stop_after_errors, row), row
+                    )
+                    return
                 batch += 1
         finally:
             for pid, pipe in children:
@@ -418,10 +515,10 @@ class RosterReader:
         index: int,
         workers: int,
     ) -> None:
-        source = open_source(self._path)
-        records = source.records
+        source = open_source(self._path, self._limits)
         try:
-            next(records)  # the header, read by the parent
+            next(source.records)  # the header, read by the parent
+            records = self._data_records(source)
             if self._skip(records, skip) < skip:
                 _send(out, ("end", b"", None))
                 return
@@ -442,6 +539,8 @@ class RosterReader:
                     "error_count": self.error_count,
                     "warnings": self._row_warnings,
                     "read_failed": self._read_failed,
+                    "last_row": self._last_row,
+                    "stopped": self.stopped,
                 }
                 _send(out, ("batch", staging_csv(rows) if rows else b"", meta))
                 if self._read_failed or self._records_read - before < batch_rows:
@@ -465,6 +564,10 @@ class RosterReader:
         self.rows_seen += meta["rows_seen"]
         self.error_count += meta["error_count"]
         self.errors.extend(meta["errors"][: max(0, self._max_errors - len(self.errors))])
+        if meta["stopped"] is not None:
+            self.stopped = meta["stopped"]
+            if self.stopped not in self.errors:
+                self.errors.append(self.stopped)
         for code, (count, rows, column) in meta["warnings"].items():
             entry = self._row_warnings.setdefault(code, [0, [], column])
             entry[0] += count
@@ -544,6 +647,7 @@ class RosterReader:
                 )
             )
         self._header_ok = ok
+        self._header_names = names
         self._width = len(names)
         self._names = {field: names[i] for field, i in index.items()}
         # A column the file does not have reads as the empty value appended to every row.
@@ -604,9 +708,13 @@ class RosterReader:
         p_start: Any = _UNSET
         p_end: Any = _UNSET
         p_hours = 0
+        p_refused = False  # the period itself was refused (reported once, at its first row)
+        period_problem = self._period_problem
+        digits = _DIGITS
+        name_is_bsn = self._name_is_bsn
 
         def convert(row: int, values: list[Any]) -> ParsedRow | None:
-            nonlocal p_start, p_end, p_hours
+            nonlocal p_start, p_end, p_hours, p_refused
             if len(values) != width and not self._fit(row, values):
                 return None
             values.append("")  # what the columns the file lacks read as (index -1)
@@ -625,11 +733,15 @@ class RosterReader:
                 valid = required(row, "first_name")
             elif len(first_name) > max_name:
                 valid = fail(row, "first_name", None, "too_long", _too_long(max_name))
+            elif first_name[-1] in digits and name_is_bsn(row, "first_name", first_name):
+                valid = False
             last_name = values[i_last].strip()
             if not last_name:
                 valid = required(row, "last_name")
             elif len(last_name) > max_name:
                 valid = fail(row, "last_name", None, "too_long", _too_long(max_name))
+            elif last_name[-1] in digits and name_is_bsn(row, "last_name", last_name):
+                valid = False
 
             raw = values[i_born]
             born = dates.get(raw)
@@ -677,6 +789,8 @@ class RosterReader:
                     dates[raw] = end
             if start is p_start and end is p_end:
                 period_hours = p_hours  # the usual case: the file's period, memoised dates
+                if p_refused:
+                    valid = False
             elif start is None or end is None:
                 valid = False
                 period_hours = None
@@ -688,7 +802,13 @@ class RosterReader:
                 if self.period is None:
                     self.period = (start, end)
                     p_start, p_end, p_hours = start, end, period_hours
-                elif self.period != (start, end):
+                    p_refused = period_problem(row, start, end, values[i_start], values[i_end])
+                    if p_refused:
+                        valid = False
+                elif self.period == (start, end):
+                    if p_refused:
+                        valid = False
+                else:
                     valid = fail(
                         row,
                         "period_start",
@@ -816,6 +936,63 @@ class RosterReader:
             )
 
         return convert
+
+    def _period_problem(
+        self, row: int, start: dt.date, end: dt.date, raw_start: Any, raw_end: Any
+    ) -> bool:
+        """Whether the file's period is refused (the error recorded): a roster is for a pay
+        period that has been worked, and a pay period is a week, four weeks or a month."""
+        today = self._today
+        if start > today:
+            self._fail(
+                row,
+                "period_start",
+                _shown(raw_start),
+                "period_in_future",
+                f"The period starts on {start:%d-%m-%Y}, which is in the future. Send a roster "
+                "for a pay period that has been worked.",
+            )
+            return True
+        days = (end - start).days + 1
+        if days > self._max_period_days:
+            self._fail(
+                row,
+                "period_end",
+                _shown(raw_end),
+                "period_too_long",
+                f"The period from {start:%d-%m-%Y} to {end:%d-%m-%Y} is {days} days; a pay "
+                f"period may be at most {self._max_period_days} days. Send each pay period in a "
+                "file of its own.",
+            )
+            return True
+        if end >= today and not self._allow_open_periods:
+            self._fail(
+                row,
+                "period_end",
+                _shown(raw_end),
+                "period_not_ended",
+                f"The period ends on {end:%d-%m-%Y}, so it is not over yet. Send the roster once "
+                "the pay period has ended.",
+            )
+            return True
+        return False
+
+    def _name_is_bsn(self, row: int, field: str, name: str) -> bool:
+        """Whether a name is a BSN (nine digits passing the 11-proef, or eight that lost their
+        leading zero): a column mix-up that must not store a citizen service number as a name.
+        The error shows the value masked."""
+        cleaned = bsn_clean(name)
+        if not bsn_is_valid(cleaned):
+            return False
+        self._fail(
+            row,
+            field,
+            mask_value(cleaned),
+            "bsn_in_name",
+            f"The {_BY_FIELD[field].label} is a citizen service number (BSN), not a name. Check "
+            "that the columns are in the right place; Unionroll does not store BSNs.",
+        )
+        return True
 
     def _fit(self, row: int, values: list[Any]) -> bool:
         """Pad a short row; refuse a long one whose extra values are not empty."""
@@ -1141,6 +1318,31 @@ _WARNING_TEXT = {
 
 def _too_long(limit: int) -> str:
     return f"This value is longer than the {limit} characters it may have."
+
+
+_DIGITS = frozenset("0123456789")
+_nul_message = (
+    "This value holds a NUL character (a zero byte), which no name, number or date has: the "
+    "file is probably damaged. Export the roster again, as CSV in UTF-8 or as .xlsx."
+)
+
+
+def _too_many_errors(limit: int, row: int) -> str:
+    return (
+        f"Too many errors: reading stopped at row {row:,} after {limit:,} errors, and the rest "
+        "of the file was not checked. Fix these errors (often one column is wrong in every "
+        "row) and send the file again."
+    )
+
+
+def read_limits() -> ReadLimits:
+    """The limits a roster file is read within, from the ``UNIONROLL_ROSTER_*`` settings."""
+    return ReadLimits(
+        max_bytes=settings.UNIONROLL_ROSTER_MAX_BYTES,
+        max_uncompressed_bytes=settings.UNIONROLL_ROSTER_MAX_UNCOMPRESSED_BYTES,
+        max_rows=settings.UNIONROLL_ROSTER_MAX_ROWS,
+        max_shared_strings_bytes=settings.UNIONROLL_ROSTER_MAX_SHARED_STRINGS_BYTES,
+    )
 
 
 _dob_future = "The date of birth lies in the future."

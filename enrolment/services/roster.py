@@ -405,10 +405,25 @@ def _stage_and_apply(
         cur.execute(ingest_sql.DROP_TEMP_TABLES)
         cur.execute(ingest_sql.CREATE_STAGING)
         _report(upload.pk, "validating", 0, progress)
+        batches = reader.copy_batches(
+            batch_rows=PROGRESS_EVERY, workers=settings.UNIONROLL_ROSTER_READ_WORKERS
+        )
         with cur.copy(ingest_sql.COPY_STAGING) as copy:
-            for batch in reader.copy_batches(
-                batch_rows=PROGRESS_EVERY, workers=settings.UNIONROLL_ROSTER_READ_WORKERS
-            ):
+            while True:
+                # Only the reading is guarded: whatever the file holds, reading it ends in rows
+                # or errors, so a fault there refuses the file. A database error (in the COPY
+                # below) is not the file's fault and still fails the upload.
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    break
+                except Exception as exc:
+                    logger.error(
+                        "roster upload %s: reading stopped on %s", upload.pk, type(exc).__name__
+                    )
+                    batches.close()
+                    reader.abandon()
+                    break
                 copy.write(batch)
                 _report(upload.pk, "validating", reader.rows_seen, progress)
         _report(upload.pk, "validating", reader.rows_seen, progress)
@@ -423,7 +438,10 @@ def _stage_and_apply(
             errors.extend(cross[0])
             error_count += cross[1]
         if error_count:
-            raise _Rejected(errors[: settings.UNIONROLL_MAX_REPORTED_ERRORS], error_count)
+            reported = errors[: settings.UNIONROLL_MAX_REPORTED_ERRORS]
+            if reader.stopped is not None and reader.stopped not in reported:
+                reported.append(reader.stopped)  # why the list ends where it does
+            raise _Rejected(reported, error_count)
 
         _report(upload.pk, "applying", reader.rows_seen, progress)
         # Imports queue here, one at a time; autovacuum skips the locked table so it cannot

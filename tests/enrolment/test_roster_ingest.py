@@ -374,7 +374,9 @@ def test_lapsed_member_reappearing_is_active_again_without_new_window_or_welcome
     assert membership.status == "lapsed"
 
     rows = [worker(1, period_start="2027-05-24", period_end="2027-05-30")]
-    upload = _import(tmp_path, agency, rows, name="new.csv")
+    # The roster for a week in May 2027 is sent once that week is over.
+    with time_machine.travel(dt.datetime(2027, 6, 1, 10, tzinfo=dt.UTC), tick=False):
+        upload = _import(tmp_path, agency, rows, name="new.csv")
 
     membership.refresh_from_db()
     assert upload.counts["memberships_reactivated"] == 1

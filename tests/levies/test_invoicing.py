@@ -174,7 +174,10 @@ def test_numbers_run_without_gaps_over_payers_periods_and_start_again_each_year(
     _import(tmp_path, other_agency, [worker(2, gross_wages="900,00")], name="other.csv")
     next_week = (PS + dt.timedelta(days=7), PE + dt.timedelta(days=7))
     period = {"period_start": next_week[0].isoformat(), "period_end": next_week[1].isoformat()}
-    _import(tmp_path, agency, [worker(1, gross_wages="1000,00", **period)], name="week2.csv")
+    # A week's roster is sent once the week is over.
+    after_week2 = dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.UTC)
+    rows = [worker(1, gross_wages="1000,00", **period)]
+    _import(tmp_path, agency, rows, name="week2.csv", when=after_week2)
     _assess()
     _assess(next_week)
 

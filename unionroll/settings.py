@@ -289,7 +289,8 @@ if UNIONROLL_BSN_MATCHING and not UNIONROLL_BSN_SECRET:
 # Errors kept per rejected roster; the count of all errors is always exact.
 UNIONROLL_MAX_REPORTED_ERRORS = int(os.environ.get("UNIONROLL_MAX_REPORTED_ERRORS", "10000"))
 # Limits on one roster file (docs/roster-format.md, "Limits"), each checked before the work it
-# bounds, so that no file costs more than a bounded amount of memory and time.
+# bounds, so that no file costs more than a bounded amount of memory and time. The size is also
+# checked while a web or API upload arrives, before anything is stored.
 UNIONROLL_ROSTER_MAX_BYTES = int(os.environ.get("UNIONROLL_ROSTER_MAX_BYTES", str(200 * 2**20)))
 UNIONROLL_ROSTER_MAX_UNCOMPRESSED_BYTES = int(
     os.environ.get("UNIONROLL_ROSTER_MAX_UNCOMPRESSED_BYTES", str(1024 * 2**20))
@@ -311,11 +312,6 @@ UNIONROLL_ROSTER_READ_WORKERS = int(
     os.environ.get("UNIONROLL_ROSTER_READ_WORKERS", str(min(2, os.cpu_count() or 1)))
 )
 
-# The largest roster file accepted through the web page or the API; a larger one is refused
-# before anything is stored or read.
-UNIONROLL_ROSTER_MAX_BYTES = int(
-    os.environ.get("UNIONROLL_ROSTER_MAX_BYTES", str(200 * 1024 * 1024))
-)
 # An upload that is "processing" with no live import behind it for this long (its worker was
 # killed) is marked failed by a periodic task, and the uploader is asked to send it again.
 UNIONROLL_ROSTER_STALE_MINUTES = int(os.environ.get("UNIONROLL_ROSTER_STALE_MINUTES", "30"))

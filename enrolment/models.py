@@ -83,6 +83,14 @@ class WorkerNumber(models.Model):
     worker_number = models.CharField(max_length=40, db_collation="C")
     person = unchecked_reference(Person, related_name="worker_numbers", index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who the organisation last gave this number for, as its roster wrote it: a later roster
+    # matches by the number only when its worker is this one (up to a typo), judged on the
+    # organisation's own files alone (docs/enrolment.md, "Who is a person").
+    first_name = models.CharField(max_length=200)
+    last_name = models.CharField(max_length=200)
+    first_name_key = models.CharField(max_length=200, db_collation="C")
+    last_name_key = models.CharField(max_length=200, db_collation="C")
+    date_of_birth = models.DateField()
 
     class Meta:
         constraints = [

@@ -30,11 +30,12 @@ DROP_TEMP_TABLES = "DROP TABLE IF EXISTS roster_staging, roster_workers, roster_
 # table, so it cannot ANALYZE persons half-way through an import (see the module docstring).
 LOCK_PERSONS = "LOCK TABLE enrolment_person IN SHARE UPDATE EXCLUSIVE MODE"
 
-# Is the roster's worker ``w`` the person ``p`` their worker number points at? (Formatted
-# with the two aliases.) The date of birth must be the same, and the name the same up to case,
-# accents, punctuation, word order and one typo: one letter inserted, left out, replaced or two
-# swapped, in the whole name, or in its sorted words. The CASE keeps the order: the name
-# functions run only for the rare rows whose worker number matched and whose keys differ.
+# Is the roster's worker ``w`` the one ``p`` their worker number was last given for (the name
+# and date of birth kept with the number)? (Formatted with the two aliases.) The date of birth
+# must be the same, and the name the same up to case, accents, punctuation, word order and one
+# typo: one letter inserted, left out, replaced or two swapped, in the whole name, or in its
+# sorted words. The CASE keeps the order: the name functions run only for the rare rows whose
+# worker number matched and whose keys differ.
 IDENTITY_RULE = """CASE
     WHEN {p}.date_of_birth IS DISTINCT FROM {w}.date_of_birth THEN false
     WHEN {p}.first_name_key = {w}.first_name_key AND {p}.last_name_key = {w}.last_name_key
@@ -179,10 +180,16 @@ def apply(
     # cross-row check saw to the keys); which one wins only matters when they differ, and a
     # byte-wise pick is as good as a locale-aware one, and cheaper.
     #
-    # A worker number only matches the person it points at when the roster's worker is that
-    # person (docs/enrolment.md, "Who is a person"): IDENTITY_RULE. Otherwise the number was
+    # A worker number only matches the person it points at when the roster's worker is the one
+    # this organisation last gave that number for (docs/enrolment.md, "Who is a person"):
+    # IDENTITY_RULE against the name and date of birth kept with the number. Compared with the
+    # organisation's own earlier rosters, never with the person record (which another
+    # organisation's roster or an admin's merge may have named), so the outcome, and the
+    # warning the agency gets, depend on nothing but its own files. Otherwise the number was
     # re-used (or a name or date of birth changed beyond a typo): the worker is someone new,
     # and the person the number pointed at is kept in reused_from, for a possible duplicate.
+    # identity_changed: the same worker, written a little differently (a typo fixed); the
+    # number then keeps the newest spelling.
     cur.execute(
         f"""
         CREATE TEMP TABLE roster_workers ON COMMIT DROP AS
@@ -191,7 +198,10 @@ def apply(
                     ELSE nextval('enrolment_person_id_seq'::regclass) END AS person_id,
                CASE WHEN k.same THEN 'worker_number' ELSE 'new' END AS matched_by,
                CASE WHEN n.person_id IS NOT NULL AND NOT k.same THEN n.person_id END
-                   AS reused_from
+                   AS reused_from,
+               k.same AND (n.first_name, n.last_name, n.date_of_birth)
+                   IS DISTINCT FROM (g.first_name, g.last_name, g.date_of_birth)
+                   AS identity_changed
         FROM (
             SELECT worker_number,
                    min(first_name COLLATE "C") AS first_name,
@@ -204,9 +214,8 @@ def apply(
         ) g
         LEFT JOIN enrolment_workernumber n
           ON n.organisation_id = %(org)s AND n.worker_number = g.worker_number
-        LEFT JOIN enrolment_person pe ON pe.id = n.person_id
         CROSS JOIN LATERAL (
-            SELECT n.person_id IS NOT NULL AND {IDENTITY_RULE.format(w="g", p="pe")} AS same
+            SELECT n.person_id IS NOT NULL AND {IDENTITY_RULE.format(w="g", p="n")} AS same
         ) k
         """,
         p,
@@ -318,8 +327,10 @@ def apply(
     # it would make a new person of this worker on every roster to come.
     cur.execute(
         """
-        INSERT INTO enrolment_workernumber (organisation_id, worker_number, person_id, created_at)
-        SELECT %(org)s, worker_number, person_id, now()
+        INSERT INTO enrolment_workernumber (organisation_id, worker_number, person_id, created_at,
+            first_name, last_name, first_name_key, last_name_key, date_of_birth)
+        SELECT %(org)s, worker_number, person_id, now(),
+               first_name, last_name, first_name_key, last_name_key, date_of_birth
         FROM roster_workers WHERE matched_by = 'new' AND reused_from IS NULL
         ORDER BY worker_number
         """,
@@ -327,8 +338,10 @@ def apply(
     )
     cur.execute(
         """
-        INSERT INTO enrolment_workernumber (organisation_id, worker_number, person_id, created_at)
-        SELECT %(org)s, worker_number, person_id, now()
+        INSERT INTO enrolment_workernumber (organisation_id, worker_number, person_id, created_at,
+            first_name, last_name, first_name_key, last_name_key, date_of_birth)
+        SELECT %(org)s, worker_number, person_id, now(),
+               first_name, last_name, first_name_key, last_name_key, date_of_birth
         FROM roster_workers WHERE matched_by IN ('contact', 'bsn') AND reused_from IS NULL
         ON CONFLICT (organisation_id, worker_number) DO NOTHING
         """,
@@ -336,10 +349,14 @@ def apply(
     )
     cur.execute(
         """
-        UPDATE enrolment_workernumber n SET person_id = w.person_id, created_at = now()
+        UPDATE enrolment_workernumber n SET person_id = w.person_id, created_at = now(),
+            first_name = w.first_name, last_name = w.last_name,
+            first_name_key = w.first_name_key, last_name_key = w.last_name_key,
+            date_of_birth = w.date_of_birth
         FROM roster_workers w
-        WHERE w.reused_from IS NOT NULL AND n.organisation_id = %(org)s
-          AND n.worker_number = w.worker_number AND n.person_id <> w.person_id
+        WHERE (w.reused_from IS NOT NULL OR w.identity_changed) AND n.organisation_id = %(org)s
+          AND n.worker_number = w.worker_number
+          AND ((w.reused_from IS NOT NULL AND n.person_id <> w.person_id) OR w.identity_changed)
         """,
         p,
     )

@@ -50,6 +50,11 @@ class WorkerNumberFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     worker_number = factory.Sequence(lambda n: f"W{n:06d}")
     person = factory.SubFactory(PersonFactory)
+    first_name = factory.SelfAttribute("person.first_name")
+    last_name = factory.SelfAttribute("person.last_name")
+    first_name_key = factory.SelfAttribute("person.first_name_key")
+    last_name_key = factory.SelfAttribute("person.last_name_key")
+    date_of_birth = factory.SelfAttribute("person.date_of_birth")
 
 
 class RosterUploadFactory(factory.django.DjangoModelFactory):

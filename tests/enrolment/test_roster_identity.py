@@ -167,13 +167,15 @@ def test_the_reused_number_belongs_to_the_new_person_so_the_next_roster_matches_
     _import(tmp_path, agency, [gergana()], "week46.csv")
     gergana_person = Person.objects.get(first_name="Gergana")
 
-    # Week 47 without any contact details: only the worker number can find her.
-    upload = _import(
-        tmp_path,
-        agency,
-        [gergana(phone="", email="", period_start="2026-11-16", period_end="2026-11-22")],
-        "week47.csv",
-    )
+    # Week 47 without any contact details: only the worker number can find her. Imported after
+    # the week has ended, as rosters are.
+    with time_machine.travel(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC), tick=False):
+        upload = _import(
+            tmp_path,
+            agency,
+            [gergana(phone="", email="", period_start="2026-11-16", period_end="2026-11-22")],
+            "week47.csv",
+        )
 
     assert upload.counts["matched_by_worker_number"] == 1
     assert upload.counts["persons_created"] == 0
@@ -208,6 +210,56 @@ def test_an_admin_confirms_a_name_change_on_marriage_and_the_two_records_become_
 
     assert Membership.objects.exclude(status="merged").count() == 1
     assert Person.objects.filter(merged_into__isnull=True).count() == 1
+
+
+def test_after_a_confirmed_name_change_the_next_roster_matches_by_the_number_again(
+    tmp_path, agency
+):
+    _import(tmp_path, agency, [natalia()], "week45.csv")
+    _import(tmp_path, agency, [natalia(last_name="Nowak", **WEEK_46)], "week46.csv")
+    possible_duplicate_confirm(duplicate=PossibleDuplicate.objects.get(), user=UnionAdminFactory())
+
+    week47 = {"period_start": "2026-11-16", "period_end": "2026-11-22"}
+    with time_machine.travel(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC), tick=False):
+        upload = _import(tmp_path, agency, [natalia(last_name="Nowak", **week47)], "week47.csv")
+
+    assert upload.counts["matched_by_worker_number"] == 1
+    assert upload.counts["worker_numbers_reused"] == 0
+    assert upload.warnings == []
+    assert Person.objects.filter(merged_into__isnull=True).count() == 1
+    assert PossibleDuplicate.objects.filter(status="open").count() == 0
+
+
+def test_a_number_is_judged_by_the_agencys_own_rosters_not_by_how_the_union_named_the_person(
+    tmp_path, agency, meat
+):
+    # Agency B knows her by her maiden name; agency A by her married name. An admin confirms
+    # the two records are one person, and the record kept carries B's name. A's next roster
+    # must match her by A's number as before, with no warning: otherwise A would learn that
+    # the union knows her under another name.
+    other = OrganisationFactory(sectors=[meat])
+    _import(tmp_path, other, [natalia(worker_number="B-1")], "b45.csv")
+    _import(
+        tmp_path,
+        agency,
+        [natalia(last_name="Nowak", phone="+48 601 999 000", email="")],
+        "a45.csv",
+    )
+    kept = Person.objects.get(last_name="Kubiak")
+    dropped = Person.objects.get(last_name="Nowak")
+    pair = PossibleDuplicate.objects.create(person=dropped, candidate=kept, status="open")
+    possible_duplicate_confirm(duplicate=pair, user=UnionAdminFactory())
+
+    upload = _import(
+        tmp_path,
+        agency,
+        [natalia(last_name="Nowak", phone="+48 601 999 000", email="", **WEEK_46)],
+        "a46.csv",
+    )
+
+    assert upload.counts["matched_by_worker_number"] == 1
+    assert upload.warnings == []
+    assert PayrollLine.objects.filter(upload=upload).get().person_id == kept.pk
 
 
 # --- The same person, written a little differently ------------------------------------------------

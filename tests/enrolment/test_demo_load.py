@@ -26,6 +26,7 @@ from levies.models import (
     InvoiceReminder,
     LedgerPosting,
     LevyCharge,
+    LevySchemeVersion,
     Payment,
     StateClaim,
 )
@@ -315,3 +316,16 @@ def test_demo_run_at_night_still_fills_the_outbox_on_the_demo_clock(settings, tm
     assert {n.sent_at for n in sent} == {dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)}
     assert "(demo clock)" in output
     assert any((tmp_path / "outbox" / "sms").iterdir())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_in_a_database_of_an_earlier_release_says_to_start_afresh(
+    settings, tmp_path, demo_day
+):
+    settings.DATA_DIR = tmp_path
+    _demo_load()
+    # What an earlier release's demo left: the example scheme's version with other terms.
+    LevySchemeVersion.objects.update(base="members", collect_during_window=False)
+
+    with pytest.raises(CommandError, match=r"earlier release.*\.data/pg.*make demo again"):
+        _demo_load()

@@ -329,7 +329,19 @@ class Command(BaseCommand):
         # Each step is idempotent: the scheme file loads once, an unchanged period is not
         # assessed again, and a billed period bills nothing new. Both weeks are assessed as of
         # the same day, after all the demo members' windows have closed.
-        levy_scheme_load(path=LEVY_SCHEME)
+        try:
+            levy_scheme_load(path=LEVY_SCHEME)
+        except ApplicationError as exc:
+            if exc.code != "levy_scheme_version_changed":
+                raise
+            # A database from the demo of an earlier release, whose example scheme had other
+            # terms: a loaded version is never rewritten, so the demo cannot go on in it.
+            raise CommandError(
+                "This database holds the demo of an earlier release, with a levy scheme whose "
+                f"terms have changed since ({_shown(LEVY_SCHEME)}). Start the demo afresh: "
+                "delete the embedded database (.data/pg) or set UNIONROLL_DB_NAME to a new "
+                "name, then run make demo again."
+            ) from exc
         today = timezone.localdate()
         as_of = demo_levy_as_of(sector=sector, today=today)
         weeks = []

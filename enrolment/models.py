@@ -318,11 +318,12 @@ class PayrollLine(models.Model):
     """One row of an applied roster. Superseded lines are kept and marked, never deleted.
 
     A million-row roster spent a third of its import time in deferred foreign-key checks at
-    COMMIT (DESIGN.md). Lines are only ever written by the ingest SQL, which takes every id from
-    a join on the referenced rows inside the same locked transaction, so the references to the
-    references carry no database check (the same holds for the other tables the ingest writes
-    in bulk: worker numbers, memberships, events, notices). ``tests/enrolment/
-    test_referential_integrity.py`` proves after every kind of import that nothing dangles.
+    COMMIT (docs/enrolment.md, "Pitfalls of set-based ingest"). Lines are only ever written by
+    the ingest SQL, which takes every id from a join on the referenced rows inside the same
+    locked transaction, so the references carry no database check (the same holds for the other
+    tables the ingest writes in bulk: worker numbers, memberships, events, notices).
+    ``tests/enrolment/test_referential_integrity.py`` proves after every kind of import that
+    nothing dangles.
     """
 
     upload = unchecked_reference(RosterUpload, related_name="lines", index=True)

@@ -2,7 +2,7 @@
 
 Every amount the levies app stores or prints passes through :func:`round_money`; every split of
 an amount over payers or over payroll lines goes through :func:`split_largest_remainder`, so the
-parts always add up to the whole (DESIGN.md, invariant 4).
+parts always add up to the whole (docs/levies.md, "Rounding: one rule").
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every statement works on whole tables (staging → persons, lines, memberships, events), so the
 cost grows with the roster, not with round trips. Pitfalls measured on this stack and guarded
-against here (see DESIGN.md, "Set-based ingest"):
+against here (see docs/enrolment.md, "Pitfalls of set-based ingest"):
 
 - autovacuum may ANALYZE the persons table mid-import and record it as empty, flipping later
   joins to nested loops: the table is locked against autovacuum for the import

@@ -349,14 +349,16 @@ def apply(
     )
     cur.execute(
         """
-        UPDATE enrolment_workernumber n SET person_id = w.person_id, created_at = now(),
+        UPDATE enrolment_workernumber n SET
+            -- A re-used number moves to the new worker; a respelt one stays with its person.
+            person_id = CASE WHEN w.reused_from IS NOT NULL THEN w.person_id ELSE n.person_id END,
+            created_at = CASE WHEN w.reused_from IS NOT NULL THEN now() ELSE n.created_at END,
             first_name = w.first_name, last_name = w.last_name,
             first_name_key = w.first_name_key, last_name_key = w.last_name_key,
             date_of_birth = w.date_of_birth
         FROM roster_workers w
-        WHERE (w.reused_from IS NOT NULL OR w.identity_changed) AND n.organisation_id = %(org)s
-          AND n.worker_number = w.worker_number
-          AND ((w.reused_from IS NOT NULL AND n.person_id <> w.person_id) OR w.identity_changed)
+        WHERE (w.reused_from IS NOT NULL OR w.identity_changed)
+          AND n.organisation_id = %(org)s AND n.worker_number = w.worker_number
         """,
         p,
     )

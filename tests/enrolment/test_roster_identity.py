@@ -321,6 +321,20 @@ def test_a_typo_match_keeps_the_stored_name(tmp_path, agency):
     )
 
 
+def test_a_typo_match_keeps_the_number_with_its_person_under_the_agencys_newest_spelling(
+    tmp_path, agency
+):
+    _import(tmp_path, agency, [natalia()], "week45.csv")
+    created = WorkerNumber.objects.get()
+
+    _import(tmp_path, agency, [natalia(last_name="Kubiac", **WEEK_46)], "week46.csv")
+
+    number = WorkerNumber.objects.get()
+    assert number.person_id == Person.objects.get().pk
+    assert (number.last_name, number.last_name_key) == ("Kubiac", "kubiac")
+    assert number.created_at == created.created_at
+
+
 @pytest.mark.parametrize(
     ("first_name", "last_name"),
     [

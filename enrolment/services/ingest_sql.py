@@ -199,6 +199,11 @@ def apply(
                CASE WHEN k.same THEN 'worker_number' ELSE 'new' END AS matched_by,
                CASE WHEN n.person_id IS NOT NULL AND NOT k.same THEN n.person_id END
                    AS reused_from,
+               -- For the agency's warning: fixed here, from its own worker numbers alone. Later
+               -- steps (a BSN that another organisation's roster gave) may find the worker to
+               -- be the earlier person after all, but what the agency is told must not change
+               -- with what the union knows from elsewhere.
+               n.person_id IS NOT NULL AND NOT k.same AS number_reused,
                k.same AND (n.first_name, n.last_name, n.date_of_birth)
                    IS DISTINCT FROM (g.first_name, g.last_name, g.date_of_birth)
                    AS identity_changed
@@ -270,7 +275,7 @@ def apply(
                count(*) FILTER (WHERE matched_by = 'worker_number'),
                count(*) FILTER (WHERE matched_by = 'contact'),
                count(*) FILTER (WHERE matched_by = 'bsn'),
-               count(*) FILTER (WHERE reused_from IS NOT NULL)
+               count(*) FILTER (WHERE number_reused)
         FROM roster_workers
         """
     )
@@ -437,7 +442,7 @@ def reused_worker_numbers_warning(cur: Any, *, listed: int = 20) -> RosterIssue 
         """
         SELECT count(*) OVER (), min(s.row_number)
         FROM roster_workers w JOIN roster_staging s USING (worker_number)
-        WHERE w.reused_from IS NOT NULL
+        WHERE w.number_reused
         GROUP BY w.worker_number
         ORDER BY min(s.row_number)
         LIMIT %(listed)s
@@ -454,9 +459,9 @@ def reused_worker_numbers_warning(cur: Any, *, listed: int = 20) -> RosterIssue 
         code="worker_number_reused",
         message=(
             f"{numbers} used on your earlier rosters for a person with another name or date of "
-            f"birth ({'row' if count == 1 else 'rows'} {rows}). These workers are taken as new "
-            "workers, and the numbers are theirs from now on. One worker number must belong to "
-            "one person: if a number was typed wrongly, correct it and upload the roster again."
+            f"birth ({'row' if count == 1 else 'rows'} {rows}). One worker number must belong "
+            "to one person: if a number was typed wrongly, correct it and upload the roster "
+            "again; if the number now belongs to someone new, nothing needs doing."
         ),
         column="worker_number",
     )

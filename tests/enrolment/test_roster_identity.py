@@ -390,3 +390,36 @@ def test_name_words_fold_like_the_python_name_keys_and_ignore_word_order():
         )
         first, second = cur.fetchone()
     assert first == second == "ioana las maria stefanescu"
+
+
+def test_the_agencys_warning_is_the_same_whether_or_not_a_bsn_shows_the_same_person(
+    tmp_path, agency, settings
+):
+    # In BSN mode, a BSN (which another organisation's roster may have given) can show that
+    # the worker under a re-used number is the earlier person after all. The agency must not
+    # learn that from its upload's answer: its warning depends on its own numbers alone.
+    settings.UNIONROLL_BSN_MATCHING = True
+    settings.UNIONROLL_BSN_SECRET = "test-secret"
+    columns = [*natalia().keys(), "bsn"]
+
+    def upload_with(bsn_first: str, bsn_second: str, folder: str):
+        (tmp_path / folder).mkdir()
+        first = write_roster(
+            tmp_path / folder / "w45.csv", [natalia(bsn=bsn_first)], columns=columns
+        )
+        second = write_roster(
+            tmp_path / folder / "w46.csv", [gergana(bsn=bsn_second)], columns=columns
+        )
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            roster_import_path(organisation=agency, path=first)
+            return roster_import_path(organisation=agency, path=second)
+
+    same_bsn = upload_with("111222333", "111222333", "same")
+    persons_after_same = Person.objects.count()
+    other_bsn = upload_with("123456782", "100000009", "other")
+
+    assert same_bsn.status == other_bsn.status == "applied"
+    assert same_bsn.warnings == other_bsn.warnings
+    assert [w["code"] for w in same_bsn.warnings] == ["worker_number_reused"]
+    # Behind the warning the union did tell the two apart: the BSN kept one person.
+    assert persons_after_same == 1

@@ -49,7 +49,9 @@ DROP_TEMP_TABLES = (
 # the scheme versions. Equal to the last run's: nothing to book.
 SIGNATURE_SQL = """
 SELECT
-    (SELECT concat_ws(':', count(*), sum(id), max(id)) FROM enrolment_payrollline
+    -- sum(person_id): a person merge moves lines to another person (base covered_workers
+    -- charges by the person's age, not by a membership the merge would also change).
+    (SELECT concat_ws(':', count(*), sum(id), max(id), sum(person_id)) FROM enrolment_payrollline
      WHERE period_start = %(ps)s AND period_end = %(pe)s AND superseded_by_id IS NULL),
     (SELECT concat_ws(':', count(*), sum(hashtext(concat_ws('|', id, person_id, sector_id,
             status, void, covered_from, ended_on,

@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 
 from enrolment.models import EnrolmentPolicy, Membership, PayrollLine
@@ -31,11 +32,9 @@ def covered_worker(policy: EnrolmentPolicy | None, line: PayrollLine) -> bool:
     membership — a covered sector, the minimum age reached by the period's end."""
     covered = True if policy is None else policy.covered
     minimum_age = 16 if policy is None else policy.minimum_age
-    born = line.person.date_of_birth
-    try:
-        of_age_on = born.replace(year=born.year + minimum_age)
-    except ValueError:  # born on 29 February: of age on 1 March
-        of_age_on = dt.date(born.year + minimum_age, 3, 1)
+    # As PostgreSQL's date + interval, which the assessment uses: born on 29 February, of age
+    # on 28 February (relativedelta clips to the month's end the same way).
+    of_age_on = line.person.date_of_birth + relativedelta(years=minimum_age)
     return covered and of_age_on <= line.period_end
 
 

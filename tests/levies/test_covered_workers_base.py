@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from enrolment.models import EnrolmentPolicy, Membership
+from enrolment.models import EnrolmentPolicy, Membership, PayrollLine
 from enrolment.services import membership_opt_out
 from levies.models import Invoice, LevyCharge, LevySchemeVersion, StateClaim
 from levies.services import levies_assess, levy_scheme_load, period_billing_issue
@@ -266,3 +266,18 @@ def test_schemes_api_shows_the_base(meat, agency):
 
     schemes = body["results"] if isinstance(body, dict) else body
     assert schemes[0]["versions"][0]["base"] == "covered_workers"
+
+
+def test_a_merge_that_moves_lines_to_another_person_is_assessed_again(tmp_path, meat, agency):
+    # Under covered_workers who is charged follows the line's person (their age), so a person
+    # merge that moves a line from a 14-year-old's record to an adult's changes the levy.
+    make_scheme(meat, base="covered_workers", collect_during_window=True)
+    _import(tmp_path, agency, [worker(1), worker(2, date_of_birth="2012-01-01")])
+    before = levies_assess(period_start=PS, period_end=PE, today=IN_WINDOW)
+    adult, young = (line.person for line in PayrollLine.objects.order_by("row_number"))
+
+    PayrollLine.objects.filter(person=young).update(person=adult)  # as a confirmed merge does
+    after = levies_assess(period_start=PS, period_end=PE, today=IN_WINDOW)
+
+    assert before["total"] == "2.79"
+    assert after["total"] != before["total"]

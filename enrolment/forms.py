@@ -3,12 +3,11 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import Organisation, User
 from enrolment.selectors import roster_organisation_for
-from enrolment.services.roster import megabytes
+from enrolment.services.roster import roster_size_check
 from unionroll.exceptions import ApplicationError
 
 # What the roster reader understands; anything else would only be rejected after uploading.
@@ -42,16 +41,12 @@ class RosterUploadForm(forms.Form):
 
     def clean_file(self):
         file = self.cleaned_data["file"]
-        size = self.refused_size if self.refused_size is not None else file.size
-        if size > settings.UNIONROLL_ROSTER_MAX_BYTES:
-            raise forms.ValidationError(
-                _("This file is %(size)s MB; files up to %(limit)s MB can be uploaded.")
-                % {
-                    "size": megabytes(size),
-                    "limit": megabytes(settings.UNIONROLL_ROSTER_MAX_BYTES),
-                },
-                code="file_too_large",
+        try:
+            roster_size_check(
+                size=self.refused_size if self.refused_size is not None else file.size
             )
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
         if PurePath(file.name).suffix.lower() not in ROSTER_EXTENSIONS:
             raise forms.ValidationError(
                 _("Upload a .csv or .xlsx file. Save other formats as CSV first."),

@@ -110,8 +110,8 @@ def open_source(path: Path, limits: ReadLimits | None = None) -> Source:
         raise UnreadableFile("The file could not be opened.") from exc
     if size > limits.max_bytes:
         raise UnreadableFile(
-            f"The file is {_megabytes(size)}; a roster file may be at most "
-            f"{_megabytes(limits.max_bytes)}. Send the roster as CSV, or split it by pay period."
+            f"The file is {megabytes(size)}; a roster file may be at most "
+            f"{megabytes(limits.max_bytes)}. Send the roster as CSV, or split it by pay period."
         )
     if head.startswith(_ZIP_MAGIC):
         return _open_xlsx(path, limits)
@@ -125,8 +125,11 @@ def open_source(path: Path, limits: ReadLimits | None = None) -> Source:
     return _open_csv(path)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / MB:,.0f} MB" if size >= 10 * MB else f"{size / MB:,.1f} MB"
+def megabytes(size: int) -> str:
+    """Bytes as megabytes for a person: "200 MB", "3 MB", "1.5 MB" (a decimal only below ten)."""
+    value = size / MB
+    shown = f"{value:,.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
+    return f"{shown} MB"
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -431,8 +434,8 @@ def _check_sizes(members: list[zipfile.ZipInfo], limits: ReadLimits) -> None:
     total = sum(m.file_size for m in members)
     if total > limits.max_uncompressed_bytes:
         raise UnreadableFile(
-            f"The workbook unpacks to {_megabytes(total)}; a roster may unpack to at most "
-            f"{_megabytes(limits.max_uncompressed_bytes)}. Send the roster as CSV."
+            f"The workbook unpacks to {megabytes(total)}; a roster may unpack to at most "
+            f"{megabytes(limits.max_uncompressed_bytes)}. Send the roster as CSV."
         )
     for member in members:
         if member.file_size > MB and member.file_size > _MAX_COMPRESSION_RATIO * max(
@@ -507,8 +510,8 @@ def _shared_strings(archive: _BoundedZip, reader: Any, limits: ReadLimits) -> li
     size = archive.getinfo(name).file_size
     if size > limits.max_shared_strings_bytes:
         raise UnreadableFile(
-            f"The workbook holds {_megabytes(size)} of distinct text values; at most "
-            f"{_megabytes(limits.max_shared_strings_bytes)} can be read from a workbook. "
+            f"The workbook holds {megabytes(size)} of distinct text values; at most "
+            f"{megabytes(limits.max_shared_strings_bytes)} can be read from a workbook. "
             "Send a roster this large as CSV."
         )
     archive.streamed |= {name}

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from employers.models import ApiKey, Organisation, Site, User
 from enrolment.models import RosterUpload
+from enrolment.roster.sources import megabytes
 from enrolment.roster.types import ReferenceData, RosterIssue
 from unionroll.exceptions import ApplicationError
 
@@ -98,9 +99,7 @@ def roster_submit(
     Never processes the file itself: a worker (or, without a broker, a background thread) does,
     so the upload request answers at once.
     """
-    size = getattr(file, "size", None)
-    if size is not None:
-        roster_size_check(size=size)
+    roster_size_check(size=file.size)
     upload = _new_upload(
         organisation=organisation,
         fileobj=file,
@@ -109,7 +108,6 @@ def roster_submit(
         user=user,
         api_key=api_key,
     )
-    roster_size_check(size=upload.size)
     try:
         with transaction.atomic():
             upload.file.save(upload.storage_key, file, save=False)
@@ -130,15 +128,9 @@ def roster_size_check(*, size: int) -> None:
     if size > limit:
         raise ApplicationError(
             "file_too_large",
-            f"The file is {megabytes(size)} MB; files up to {megabytes(limit)} MB are accepted.",
+            f"This file is {megabytes(size)}; files up to {megabytes(limit)} can be uploaded.",
             {"size": size, "max_size": limit},
         )
-
-
-def megabytes(size: int) -> str:
-    """Bytes as megabytes for a person: "200", "3", "1.5"; a decimal only below ten."""
-    value = size / (1024 * 1024)
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
 
 
 def roster_import_path(

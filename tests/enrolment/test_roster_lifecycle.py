@@ -166,7 +166,7 @@ def test_the_api_refuses_a_file_over_the_limit_with_413_and_nothing_is_stored(fl
     assert response.status_code == 413
     body = response.json()
     assert body["code"] == "file_too_large"
-    assert body["message"] == "The file is 3 MB; files up to 1 MB are accepted."
+    assert body["message"] == "This file is 3 MB; files up to 1 MB can be uploaded."
     assert body["detail"]["max_size"] == 1024 * 1024
     assert not RosterUpload.objects.exists()
     assert not (settings.MEDIA_ROOT / "rosters").exists()

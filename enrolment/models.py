@@ -226,9 +226,13 @@ class MembershipEvent(models.Model):
         return f"{self.from_status or '-'} -> {self.to_status} ({self.reason})"
 
 
+# Where uploaded rosters are stored (under MEDIA_ROOT); the purge sweeps it for orphans.
+ROSTER_DIR = "rosters"
+
+
 def roster_upload_path(instance: RosterUpload, filename: str) -> str:
     # The stored name carries no part of the client's file name (it may name a person).
-    return f"rosters/{instance.storage_key}"
+    return f"{ROSTER_DIR}/{instance.storage_key}"
 
 
 class RosterUpload(models.Model):

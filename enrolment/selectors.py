@@ -108,10 +108,16 @@ def roster_upload_summary(upload: RosterUpload) -> dict[str, Any]:
     }
 
 
+def roster_counts_visible_to(viewer: Any) -> bool:
+    """Whether ``viewer`` (a User or an API-key principal) may see an upload's membership
+    counts: union staff only, never an organisation's users or keys."""
+    return bool(getattr(viewer, "is_union_admin", False))
+
+
 def roster_upload_summary_for(*, upload: RosterUpload, viewer: Any) -> dict[str, Any]:
     """The staff summary for a union admin, the organisation's view for anyone else (its users
     and API keys). ``viewer`` is a User or an API-key principal."""
-    if getattr(viewer, "is_union_admin", False):
+    if roster_counts_visible_to(viewer):
         return roster_upload_summary(upload)
     return roster_upload_result(upload)
 

@@ -22,6 +22,7 @@ from employers.models import Organisation
 from enrolment.forms import RosterUploadForm
 from enrolment.models import RosterUpload
 from enrolment.selectors import (
+    roster_counts_visible_to,
     roster_progress,
     roster_upload_result,
     roster_upload_summary_for,
@@ -82,8 +83,7 @@ def _roster_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "show_organisation": request.user.is_union_admin,
-            # Membership figures are union staff's only: see roster_upload_summary_for.
-            "show_counts": request.user.is_union_admin,
+            "show_counts": roster_counts_visible_to(request.user),
             # Hirers have no payroll of agency workers to upload.
             "can_upload": request.user.is_union_admin
             or request.user.organisation.kind == Organisation.Kind.AGENCY,
@@ -113,7 +113,7 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "upload": upload,
             "summary": summary,
-            "show_counts": request.user.is_union_admin,
+            "show_counts": roster_counts_visible_to(request.user),
             "running": upload.status in RUNNING,
             "progress": roster_progress(upload_id=upload.pk) if upload.status in RUNNING else {},
             # Same organisation as this upload, so as visible to this user as the upload itself.

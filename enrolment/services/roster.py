@@ -195,9 +195,12 @@ def _queue_processing(upload_id: int) -> None:
 
 def _process_in_background(upload_id: int) -> None:
     try:
-        # On an error the upload is marked failed and logged (without personal data).
-        with contextlib.suppress(Exception):
-            roster_process(upload_id=upload_id)
+        roster_process(upload_id=upload_id)
+    except Exception as exc:
+        # An error inside the import has marked the upload failed; one before it (the upload
+        # gone) would otherwise leave no trace. The type only: database error texts can quote
+        # row values, which are personal data.
+        logger.error("roster upload %s: processing ended with %s", upload_id, type(exc).__name__)
     finally:
         # The thread's own connection; nothing else would ever close it.
         connections.close_all()

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from enrolment.models import RosterUpload
+from enrolment.models import ROSTER_DIR, RosterUpload
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,6 @@ RECEIVED_STALE_AFTER = dt.timedelta(hours=24)
 # Files under rosters/ that no upload names (a crash between writing the file and its row) are
 # deleted once they are this old; younger ones may belong to an upload being stored right now.
 ORPHAN_AFTER = dt.timedelta(days=1)
-# Where ``enrolment.models.roster_upload_path`` stores uploads.
-ROSTER_DIR = "rosters"
 
 
 def roster_uploads_stale_fail(*, now: dt.datetime | None = None) -> list[int]:

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import re
 import threading
+import typing
 
 import pytest
 import time_machine
@@ -14,6 +15,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -170,6 +172,37 @@ def test_the_api_refuses_a_file_over_the_limit_with_413_and_nothing_is_stored(fl
     assert body["detail"]["max_size"] == 1024 * 1024
     assert not RosterUpload.objects.exists()
     assert not (settings.MEDIA_ROOT / "rosters").exists()
+
+
+class _CountingUploadHandler(TemporaryFileUploadHandler):
+    """Django's handler for large uploads, counting the bytes it is given to write."""
+
+    written: typing.ClassVar[list[int]] = []
+
+    def receive_data_chunk(self, raw_data, start):
+        type(self).written.append(len(raw_data))
+        return super().receive_data_chunk(raw_data, start)
+
+
+@pytest.mark.parametrize("route", ["web", "api"])
+def test_an_upload_over_the_limit_is_not_written_past_the_limit_while_it_arrives(
+    client, anna, flexwerk, settings, route
+):
+    # The file is refused either way; what the size handler adds is that Django's own handler
+    # never writes the rest of it to a temporary file (nor memory).
+    settings.UNIONROLL_ROSTER_MAX_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_HANDLERS = [f"{__name__}._CountingUploadHandler"]
+    _CountingUploadHandler.written = []
+    upload = {"file": SimpleUploadedFile("loonrun.csv", big_roster(8 * 1024 * 1024))}
+
+    if route == "web":
+        client.force_login(anna)
+        response = client.post(reverse("enrolment:roster_list"), upload)
+    else:
+        response = key_client(flexwerk).post("/api/v1/rosters/", upload, format="multipart")
+
+    assert response.status_code in (400, 413)
+    assert sum(_CountingUploadHandler.written) <= settings.UNIONROLL_ROSTER_MAX_BYTES
 
 
 def test_the_upload_page_still_refuses_a_post_without_its_csrf_token(anna, settings):

@@ -789,8 +789,6 @@ class RosterReader:
                     dates[raw] = end
             if start is p_start and end is p_end:
                 period_hours = p_hours  # the usual case: the file's period, memoised dates
-                if p_refused:
-                    valid = False
             elif start is None or end is None:
                 valid = False
                 period_hours = None
@@ -803,12 +801,7 @@ class RosterReader:
                     self.period = (start, end)
                     p_start, p_end, p_hours = start, end, period_hours
                     p_refused = period_problem(row, start, end, values[i_start], values[i_end])
-                    if p_refused:
-                        valid = False
-                elif self.period == (start, end):
-                    if p_refused:
-                        valid = False
-                else:
+                elif self.period != (start, end):
                     valid = fail(
                         row,
                         "period_start",
@@ -816,6 +809,9 @@ class RosterReader:
                         "multiple_periods",
                         self._other_period(start, end),
                     )
+            # A refused period (reported once, at its first row) makes every row for it invalid.
+            if p_refused and (start, end) == self.period:
+                valid = False
 
             key = (values[i_kvk], values[i_site])
             placement = placements.get(key)

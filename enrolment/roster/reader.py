@@ -55,6 +55,7 @@ from enrolment.roster.sources import (
     Record,
     Source,
     UnreadableFile,
+    csv_source_reopen,
     open_source,
     read_error_message,
 )
@@ -316,7 +317,7 @@ class RosterReader:
                     break
                 if parallel and self.period is not None:
                     source.close()
-                    yield from self._parallel_batches(convert, batch_rows, workers)
+                    yield from self._parallel_batches(source, convert, batch_rows, workers)
                     break
         finally:
             source.close()
@@ -458,6 +459,7 @@ class RosterReader:
 
     def _parallel_batches(
         self,
+        opened: Source,
         convert: Callable[[int, list[Any]], ParsedRow | None],
         batch_rows: int,
         workers: int,
@@ -473,7 +475,7 @@ class RosterReader:
                     try:
                         os.close(read_end)
                         with os.fdopen(write_end, "wb") as out:
-                            self._work(out, convert, skip, batch_rows, index, workers)
+                            self._work(out, opened, convert, skip, batch_rows, index, workers)
                         code = 0
                     finally:
                         # No atexit handlers, no finalizers: the parent's database connection
@@ -509,13 +511,14 @@ class RosterReader:
     def _work(
         self,
         out: Any,
+        opened: Source,
         convert: Callable[[int, list[Any]], ParsedRow | None],
         skip: int,
         batch_rows: int,
         index: int,
         workers: int,
     ) -> None:
-        source = open_source(self._path, self._limits)
+        source = csv_source_reopen(self._path, opened)
         try:
             next(source.records)  # the header, read by the parent
             records = self._data_records(source)

@@ -339,6 +339,17 @@ def _open_csv(path: Path) -> Source:
     # Back to the start (the text layer skips a BOM again) rather than chaining the header line
     # in front: the chain would sit between csv and the file on every row.
     handle.seek(0)
+    return _csv_source(handle, encoding, delimiter, may_hold_nul)
+
+
+def csv_source_reopen(path: Path, opened: Source) -> Source:
+    """The same CSV file once more (for a second reader process), with the encoding and the
+    delimiter ``opened`` found: finding them takes a pass over the whole file, once is enough."""
+    handle = path.open("r", encoding=opened.encoding, newline="", buffering=_CHUNK)
+    return _csv_source(handle, opened.encoding, opened.delimiter, opened.may_hold_nul)
+
+
+def _csv_source(handle: Any, encoding: str, delimiter: str, may_hold_nul: bool) -> Source:
     # Records, not lines, are numbered: a quoted value with a line break in it is one spreadsheet
     # row, and a spreadsheet shows an empty line as an empty row, so those count too. A bare
     # enumerate, not a generator: a generator frame per row is measurable at a million rows, so

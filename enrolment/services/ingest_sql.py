@@ -47,6 +47,14 @@ IDENTITY_RULE = """CASE
                   false)
 END"""
 
+# Who enrolment takes in, in SQL: a covered sector (no policy row: the defaults) and the minimum
+# age reached by the end of the pay period. Formatted with the policy's alias (``pol``), the date
+# of birth and the period's end; the levy's covered-workers base charges by the same rule.
+COVERED_WORKER = (
+    "coalesce({pol}.covered, true) AND "
+    "{born} + make_interval(years => coalesce({pol}.minimum_age, 16)) <= {period_end}"
+)
+
 CREATE_STAGING = """
 CREATE TEMP TABLE roster_staging (
     row_number integer NOT NULL,
@@ -535,11 +543,12 @@ FROM (
     FROM roster_staging s
     JOIN roster_workers w USING (worker_number)
     LEFT JOIN enrolment_enrolmentpolicy pol ON pol.sector_id = s.sector_id
-    WHERE coalesce(pol.covered, true)
-      AND w.date_of_birth + make_interval(years => coalesce(pol.minimum_age, 16)) <= s.period_end
+    WHERE {covered}
 ) e
 LEFT JOIN enrolment_membership m ON m.person_id = e.person_id AND m.sector_id = e.sector_id
-"""
+""".replace(
+    "{covered}", COVERED_WORKER.format(pol="pol", born="w.date_of_birth", period_end="s.period_end")
+)
 
 EVENT_COLUMNS = (
     "(membership_id, from_status, to_status, occurred_at, actor, upload_id, reason, note, data)"

@@ -29,6 +29,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from enrolment.services.ingest_sql import COVERED_WORKER
 from levies.models import LevyAssessmentRun
 from levies.services.ledger import assessment_post
 from unionroll.exceptions import ApplicationError
@@ -67,6 +68,18 @@ SELECT
      FROM enrolment_enrolmentpolicy)
 """
 
+# What a line brings with it whatever the base: its payer keys and its scheme version's terms.
+LINE_TERMS = """
+SELECT l.id AS line_id, l.person_id, l.sector_id, l.organisation_id, l.hirer_id, l.site_id,
+       l.cao_phase, v.basis, v.rate, v.min_per_period, v.max_per_period,
+       (v.funding_agency * 100)::int AS fa, (v.funding_hirer * 100)::int AS fh,
+       (v.funding_state * 100)::int AS fs,"""
+VERSION_IN_FORCE = """
+JOIN levies_levyscheme s ON s.sector_id = l.sector_id
+JOIN levies_levyschemeversion v
+  ON v.scheme_id = s.id AND v.valid_from <= %(ps)s
+ AND (v.valid_to IS NULL OR v.valid_to >= %(ps)s)"""
+
 # A line's uncapped levy in millionths of a cent, exact as an integer: gross (2 places) x rate
 # (4 places) for a percentage, hours (2 places) x rate (4 places) x 100 for a rate per hour; and
 # 1 for a flat levy, whose member total is shared equally. Integers keep the per-member sums
@@ -76,26 +89,23 @@ WEIGHT_EXPR = """CASE basis
     WHEN 'percent_of_gross' THEN (gross_wages * 100)::bigint * (rate * 10000)::bigint
     WHEN 'per_hour' THEN (hours_worked * 100)::bigint * (rate * 10000)::bigint * 100
     ELSE 1::bigint END"""
+
 # Step 1: the period's levy-bearing lines (docs/levies.md). A lapsed membership keeps the
 # periods it was on payroll: it lapses for having no payroll lines, so a period that had one was
 # never a lapsed period. Merged and void memberships bear nothing. Each line comes with its
 # scheme terms, its status (held while the window is open and the scheme does not collect
 # during it) and its weight (WEIGHT_EXPR). This is the per-member base; see COVERED_LINES_SELECT
 # for base covered_workers.
-LINES_SELECT = """
-SELECT l.id AS line_id, l.person_id, l.sector_id, l.organisation_id, l.hirer_id, l.site_id,
-       l.cao_phase, v.basis, v.rate, v.min_per_period, v.max_per_period,
-       (v.funding_agency * 100)::int AS fa, (v.funding_hirer * 100)::int AS fh,
-       (v.funding_state * 100)::int AS fs,
+LINES_SELECT = (
+    LINE_TERMS
+    + """
        CASE WHEN NOT v.collect_during_window AND m.status = 'enrolled'
                  AND m.window_ends >= %(as_of)s
             THEN 'held' ELSE 'due' END AS status,
        {weight} AS weight
-FROM enrolment_payrollline l
-JOIN levies_levyscheme s ON s.sector_id = l.sector_id
-JOIN levies_levyschemeversion v
-  ON v.scheme_id = s.id AND v.valid_from <= %(ps)s
- AND (v.valid_to IS NULL OR v.valid_to >= %(ps)s)
+FROM enrolment_payrollline l"""
+    + VERSION_IN_FORCE
+    + """
 JOIN enrolment_membership m ON m.person_id = l.person_id AND m.sector_id = l.sector_id
 WHERE l.period_start = %(ps)s AND l.period_end = %(pe)s AND l.superseded_by_id IS NULL
   AND m.status IN ('enrolled', 'active', 'opted_in', 'opted_out', 'lapsed')
@@ -103,31 +113,35 @@ WHERE l.period_start = %(ps)s AND l.period_end = %(pe)s AND l.superseded_by_id I
   AND m.covered_from <= l.period_end
   AND (m.ended_on IS NULL OR m.ended_on >= l.period_start)
   {base_filter}
-""".replace("{weight}", WEIGHT_EXPR)
+"""
+).replace("{weight}", WEIGHT_EXPR)
 
 # Base covered_workers: every line of a covered worker bears the levy, whatever their union
 # status (opted out, inside the window, lapsed, or never asked) — the same test enrolment uses
 # (a covered sector, the minimum age reached by the period's end), read from the roster's person
 # and the sector's policy, never from the membership. Nothing is held: a charge that waited for
 # a member's window would tell the payer who is still inside one.
-COVERED_LINES_SELECT = """
-SELECT l.id AS line_id, l.person_id, l.sector_id, l.organisation_id, l.hirer_id, l.site_id,
-       l.cao_phase, v.basis, v.rate, v.min_per_period, v.max_per_period,
-       (v.funding_agency * 100)::int AS fa, (v.funding_hirer * 100)::int AS fh,
-       (v.funding_state * 100)::int AS fs,
+COVERED_LINES_SELECT = (
+    (
+        LINE_TERMS
+        + """
        'due' AS status,
        {weight} AS weight
-FROM enrolment_payrollline l
-JOIN levies_levyscheme s ON s.sector_id = l.sector_id
-JOIN levies_levyschemeversion v
-  ON v.scheme_id = s.id AND v.valid_from <= %(ps)s
- AND (v.valid_to IS NULL OR v.valid_to >= %(ps)s) AND v.base = 'covered_workers'
+FROM enrolment_payrollline l"""
+        + VERSION_IN_FORCE
+        + """ AND v.base = 'covered_workers'
 JOIN enrolment_person p ON p.id = l.person_id
 LEFT JOIN enrolment_enrolmentpolicy pol ON pol.sector_id = l.sector_id
 WHERE l.period_start = %(ps)s AND l.period_end = %(pe)s AND l.superseded_by_id IS NULL
-  AND coalesce(pol.covered, true)
-  AND p.date_of_birth + make_interval(years => coalesce(pol.minimum_age, 16)) <= l.period_end
-""".replace("{weight}", WEIGHT_EXPR)
+  AND {covered}
+"""
+    )
+    .replace("{weight}", WEIGHT_EXPR)
+    .replace(
+        "{covered}",
+        COVERED_WORKER.format(pol="pol", born="p.date_of_birth", period_end="l.period_end"),
+    )
+)
 
 # The bases of the scheme versions that apply to a period: a period without a covered_workers
 # version runs the per-member statement exactly as before (and the other way round).

@@ -22,7 +22,11 @@ from levies.documents import (
     state_claim_pdf,
 )
 from levies.models import Invoice, StateClaim
-from levies.selectors import invoice_count_of, invoice_lines_shown
+from levies.selectors import (
+    invoice_count_of,
+    invoice_lines_merged_or_hidden,
+    invoice_lines_shown,
+)
 
 NO_SITE = "Geen locatie / No site"
 GROUPED_SITES = "Overige locaties en CAO-fasen / Other sites and CAO phases"
@@ -103,7 +107,7 @@ def invoice_document(invoice: Invoice) -> InvoiceDocument:
     count_of = invoice_count_of(shown)
     if count_of != "members":
         notes.append(WORKERS_NOTE)
-    if any(line["grouped"] or line["count"] is None for line in shown):
+    if invoice_lines_merged_or_hidden(shown):
         notes.append(_small_groups_note(minimum))
     return InvoiceDocument(
         kind=CREDIT_NOTE if invoice.is_credit_note else INVOICE,

@@ -192,6 +192,12 @@ def invoice_lines_shown(*, invoice: Invoice) -> list[dict[str, Any]]:
     return shown
 
 
+def invoice_lines_merged_or_hidden(lines: list[dict[str, Any]]) -> bool:
+    """Whether a line of ``invoice_lines_shown`` is a merged group or hides its count: then the
+    page and the PDF say why."""
+    return any(line["grouped"] or line["count"] is None for line in lines)
+
+
 def invoice_count_of(lines: list[dict[str, Any]]) -> str:
     """What an invoice's count column counts: ``members``, ``workers`` or, when its lines
     differ (a payer in sectors with different bases), ``people``."""

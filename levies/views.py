@@ -27,6 +27,7 @@ from levies.printing import (
 )
 from levies.selectors import (
     invoice_count_of,
+    invoice_lines_merged_or_hidden,
     invoice_lines_shown,
     invoice_with_lines,
     invoices_visible_to,
@@ -76,6 +77,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": lines,
             "count_of": invoice_count_of(lines),
             "min_group_size": settings.UNIONROLL_MIN_GROUP_SIZE,
+            "small_groups": invoice_lines_merged_or_hidden(lines),
             "payable": _payable(invoice),
             "stripe_enabled": stripe_enabled(),
         },

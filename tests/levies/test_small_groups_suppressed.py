@@ -145,6 +145,22 @@ def test_page_shows_the_grouped_line_and_fewer_than_ten(
     assert "Workers" in text
     assert "Uitbeenhal" not in text
     assert "every covered worker on your payroll, whatever their union status" in text
+    assert "are shown together on one line" in text
+
+
+def test_page_and_pdf_explain_grouping_only_when_a_line_is_grouped(
+    client, anna, tmp_path, flexwerk, site
+):
+    at = {"hirer_kvk": site.hirer.kvk, "site_code": site.code}
+    invoice = _bill(tmp_path, flexwerk, [worker(n, **at) for n in range(1, 13)])
+    client.force_login(anna)
+
+    page = client.get(reverse("levies:invoice_detail", args=[invoice.pk])).content.decode()
+    text = _pdf_text(invoice_pdf_bytes(invoice))
+
+    assert [line.grouped for line in invoice.lines.all()] == [False]
+    assert "shown together on one line" not in re.sub(r"\s+", " ", page)
+    assert "< 10" not in text and "fewer than 10" not in re.sub(r"\s+", " ", text)
 
 
 def test_an_invoice_of_a_few_workers_is_one_grouped_line(tmp_path, flexwerk, site):

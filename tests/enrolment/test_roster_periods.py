@@ -5,29 +5,14 @@ Today is Friday 20 November 2026 in these tests.
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 import pytest
-import time_machine
 
 from enrolment.models import Membership, RosterUpload
-from enrolment.roster.reader import RosterReader
 from enrolment.services import roster_import_path
-from tests.enrolment.test_roster_reader import record, reference, write_csv
 
-TODAY = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
-
-
-def read(path: Path, **kwargs) -> tuple[RosterReader, list]:
-    reader = RosterReader(path, reference=reference(), bsn_matching=False, bsn_secret="", **kwargs)
-    return reader, list(reader.rows())
+# The same frozen day (an autouse fixture, active here once imported) and reader helper.
+from tests.enrolment.test_roster_hostile_input import _frozen_today, read  # noqa: F401
+from tests.enrolment.test_roster_reader import record, write_csv
 
 
 def period_rows(start: str, end: str, n: int = 3) -> list[dict[str, str]]:

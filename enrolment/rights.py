@@ -25,8 +25,8 @@ from django.db.models import Q
 
 from enrolment.models import RightsText
 from enrolment.selectors import minimum_hourly_wage
-from notifications.rendering import FALLBACK_LANGUAGE, notice_language
 from unionroll.exceptions import ApplicationError
+from unionroll.i18n import FALLBACK_LANGUAGE, notice_language
 
 CONTENT_DIR = Path(__file__).resolve().parent / "rights_content"
 

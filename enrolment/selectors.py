@@ -18,8 +18,8 @@ from enrolment.models import (
     RosterUpload,
     WorkerNumber,
 )
-from levies.money import round_money
 from unionroll.exceptions import ApplicationError
+from unionroll.money import round_money
 
 
 def roster_uploads_visible_to(*, user: User) -> QuerySet[RosterUpload]:

@@ -38,7 +38,7 @@ def memberships_advance() -> dict[str, int]:
 def signin_link_send_task(self, link_id: int, token: str) -> str:
     """Send one sign-in link. The token travels only in this message (only its hash is
     stored); the phone number or address is read from the database, never passed here."""
-    from enrolment.portal.signin import signin_link_send
+    from enrolment.credentials import signin_link_send
     from notifications.channels import TemporaryDeliveryError
 
     try:

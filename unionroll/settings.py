@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "levies",
     "notifications",
     "api",
+    "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -97,7 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 # The union's name and contact around every member portal page.
-                "enrolment.portal.context.portal_context",
+                "portal.context.portal_context",
             ],
         },
     },

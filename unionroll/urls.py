@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
-    path("my/", include("enrolment.portal.urls")),
+    path("my/", include("portal.urls")),
     path("", include("enrolment.urls")),
     path("", include("levies.urls")),
 ]

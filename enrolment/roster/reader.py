@@ -22,7 +22,7 @@ import signal
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,7 @@ from enrolment.roster.sources import (
     read_error_message,
 )
 from enrolment.roster.types import ParsedRow, ReferenceData, RosterIssue
+from unionroll.money import round_money
 
 __all__ = [
     "COLUMNS",
@@ -79,7 +80,6 @@ WARNING_ROWS_LISTED = 20
 _MAX_LENGTH = {"worker_number": 40, "first_name": 200, "last_name": 200, "cao_phase": 10}
 _MAX_HOURS = Decimal("999999.99")
 _MAX_MONEY = Decimal("999999999999.99")
-_CENT = Decimal("0.01")
 _OLDEST_AGE_YEARS = 120
 # Bound on each memo of raw text -> converted value; past it, values are converted every time.
 _MEMO_SIZE = 100_000
@@ -1297,7 +1297,7 @@ def _cell_number(value: Any) -> Any:
         amount = Decimal(repr(value))
         if abs(amount) > _MAX_MONEY:
             return amount  # refused as too large; rounding it could overflow the context
-        return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+        return round_money(amount)
     return _cell_text(value)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from enrolment.roster.reader import STAGING_NOT_NULL_TEXT
 from enrolment.roster.types import RosterIssue
+from unionroll.money import money_text
 
 # Temp tables live until the outer transaction commits; a second import inside the same outer
 # transaction (a test, a script) must not trip over the first one's tables.
@@ -504,9 +505,6 @@ def _changes_against(cur: Any, p: dict[str, Any]) -> dict[str, Any]:
         cur.fetchone()
     )
 
-    def money(value: Decimal) -> str:
-        return str(Decimal(value).quantize(Decimal("0.01")))
-
     return {
         "replaces": p["replaces"],
         "workers_added": added,
@@ -514,11 +512,11 @@ def _changes_against(cur: Any, p: dict[str, Any]) -> dict[str, Any]:
         "workers_changed": changed,
         "lines_before": lines_before,
         "lines_after": lines_after,
-        "hours_before": money(h_before),
-        "hours_after": money(h_after),
-        "gross_wages_before": money(g_before),
-        "gross_wages_after": money(g_after),
-        "gross_wages_delta": money(Decimal(g_after) - Decimal(g_before)),
+        "hours_before": money_text(h_before),
+        "hours_after": money_text(h_after),
+        "gross_wages_before": money_text(g_before),
+        "gross_wages_after": money_text(g_after),
+        "gross_wages_delta": money_text(Decimal(g_after) - Decimal(g_before)),
     }
 
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from levies.money import round_money
+from unionroll.money import round_money
 
 
 class Direction(enum.StrEnum):

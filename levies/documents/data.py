@@ -14,8 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from levies.money import ZERO, round_money
 from levies.payment_reference import payment_reference_is_valid
+from unionroll.money import ZERO, round_money
 
 DocumentKind = Literal["invoice", "credit_note"]
 INVOICE: DocumentKind = "invoice"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from levies.money import round_money
+from unionroll.money import round_money
 
 EN_DASH = "\u2013"
 

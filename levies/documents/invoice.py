@@ -11,7 +11,6 @@ from __future__ import annotations
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from levies.documents.data import DocumentLine, InvoiceDocument
-from levies.documents.fonts import register_fonts
 from levies.documents.formatting import (
     EN_DASH,
     format_count,
@@ -40,6 +39,7 @@ from levies.documents.layout import (
     union_footer,
 )
 from levies.payment_reference import payment_reference_format
+from unionroll.pdf import register_fonts
 
 VAT_STATEMENT = "Buiten de reikwijdte van de btw / Outside the scope of VAT"
 

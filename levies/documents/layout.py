@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -27,18 +26,12 @@ from reportlab.platypus import (
 )
 
 from levies.documents.data import Party
-from levies.documents.fonts import register_fonts
 from levies.documents.formatting import format_iban
+from unionroll.pdf import ACCENT, INK, MUTED, RULE, TINT, register_fonts
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 20 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
-
-INK = colors.HexColor("#1f2933")
-MUTED = colors.HexColor("#616e7c")
-ACCENT = colors.HexColor("#0b4f6c")
-RULE = colors.HexColor("#cbd2d9")
-TINT = colors.HexColor("#eef2f5")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import io
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from levies.documents.data import StateClaimDocument, rows_by_sector
-from levies.documents.fonts import register_fonts
 from levies.documents.formatting import (
     format_count,
     format_date,
@@ -43,6 +42,7 @@ from levies.documents.layout import (
     union_footer,
 )
 from levies.payment_reference import payment_reference_format
+from unionroll.pdf import register_fonts
 from unionroll.spreadsheets import spreadsheet_safe
 
 CSV_HEADER = ("period_start", "period_end", "sector", "payer", "payer_kvk", "members", "amount")

@@ -14,7 +14,7 @@ The rounding rule (docs/levies.md): each line's levy in full precision; a member
 over all their lines in the sector (across agencies) rounded once, half-up, to the cent; the
 scheme's min/max applied to that total; the total shared over the lines in proportion to their
 uncapped amounts and each line's amount over agency / hirer / state by the funding shares, both
-with the largest-remainder method of levies.money.split_largest_remainder (ties to the earlier
+with the largest-remainder method of unionroll.money.split_largest_remainder (ties to the earlier
 line by id, and to the earlier payer in the order agency, hirer, state). Remainders are compared
 with exact integer arithmetic (``div``/``mod`` on numerics), so SQL and Python always agree.
 """
@@ -33,6 +33,7 @@ from enrolment.services.ingest_sql import COVERED_WORKER
 from levies.models import LevyAssessmentRun
 from levies.services.ledger import assessment_post
 from unionroll.exceptions import ApplicationError
+from unionroll.money import money_text
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ def lines_sql(bases: set[str]) -> str:
 
 
 # Step 2: from levy_lines to each line's amount per payer, in cents. Pure computation over the
-# temporary table, so tests can feed it random lines and compare with levies.money.
+# temporary table, so tests can feed it random lines and compare with unionroll.money.
 AMOUNTS_SQL = """
 CREATE TEMP TABLE levy_line_amounts ON COMMIT DROP AS
 WITH members AS (
@@ -360,23 +361,19 @@ ORDER BY (CASE WHEN min(pm.payer) = 'state' THEN 1 ELSE 0 END), 1
 """
 
 
-def _money(value: Decimal | int) -> str:
-    return str(Decimal(value).quantize(Decimal("0.01")))
-
-
 def _summary(cur: Any, p: dict[str, Any], *, from_target: bool = False) -> dict[str, Any]:
     cur.execute(TARGET_SUMMARY_SQL if from_target else SUMMARY_SQL, p)
     payers = []
     total = Decimal(0)
     for payer, members, due, held in cur.fetchall():
         payers.append(
-            {"payer": payer, "members": members, "due": _money(due), "held": _money(held)}
+            {"payer": payer, "members": members, "due": money_text(due), "held": money_text(held)}
         )
         total += due + held
     return {
         "period_start": p["ps"].isoformat(),
         "period_end": p["pe"].isoformat(),
-        "total": _money(total),
+        "total": money_text(total),
         "payers": payers,
     }
 

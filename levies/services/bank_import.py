@@ -43,7 +43,6 @@ from levies.models import (
     Payment,
     StateClaim,
 )
-from levies.money import round_money
 from levies.payment_reference import payment_reference_normalise
 from levies.selectors import document_settlement
 from levies.services.assessment import LOCK_NAMESPACE
@@ -55,6 +54,7 @@ from levies.services.payments import (
     receipt_legs,
 )
 from unionroll.exceptions import ApplicationError
+from unionroll.money import round_money
 
 logger = logging.getLogger(__name__)
 

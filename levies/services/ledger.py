@@ -41,8 +41,8 @@ from levies.models import (
     LevyAssessmentRun,
     Payer,
 )
-from levies.money import round_money
 from unionroll.exceptions import ApplicationError
+from unionroll.money import round_money
 
 # (account, organisation id or None, amount), optionally followed by the invoice id and the
 # state claim id the leg settles: (account, organisation, amount, invoice, state claim).

@@ -41,7 +41,6 @@ from levies.models import (
     StateClaim,
     StripeCustomer,
 )
-from levies.money import round_money
 from levies.selectors import (
     document_settlement,
     invoice_payment_pending,
@@ -55,6 +54,7 @@ from levies.stripe_gateway import (
     payment_intent_retrieve,
 )
 from unionroll.exceptions import ApplicationError
+from unionroll.money import round_money
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
-"""Printable letters: an A4 PDF in the member's language, set in the DejaVu font that the levies
-documents already embed (it has Polish and Romanian diacritics and Cyrillic), stored under
+"""Printable letters: an A4 PDF in the member's language, set in the DejaVu font that every
+document embeds (unionroll.pdf) (it has Polish and Romanian diacritics and Cyrillic), stored under
 MEDIA_ROOT/letters/ for the print run."""
 
 from __future__ import annotations
@@ -10,16 +10,12 @@ from xml.sax.saxutils import escape
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from levies.documents.fonts import register_fonts
-
-INK = colors.HexColor("#1f2933")
-MUTED = colors.HexColor("#616e7c")
+from unionroll.pdf import INK, MUTED, register_fonts
 
 
 def letter_pdf(

@@ -211,7 +211,7 @@ def _welcome_access(membership: Membership, channel: str) -> dict[str, str]:
     would expire before most welcomes are read; there they ask for a fresh one), and in a
     letter also a new personal code, for members without phone or e-mail. Printing a letter
     again replaces the code, so only the newest letter's code works."""
-    from enrolment.portal.signin import access_code_issue, portal_address
+    from enrolment.credentials import access_code_issue, portal_address
 
     access = {"access_link": portal_address()}
     if channel == Notice.Channel.LETTER:

@@ -276,7 +276,7 @@ class LanguageNames:
         return bool(self.codes)
 
     def __str__(self) -> str:
-        from notifications.rendering import language_names
+        from unionroll.i18n import language_names
 
         return ", ".join(language_names(self.codes))
 
@@ -392,7 +392,7 @@ def access_notice_render(data: dict[str, Any], *, organisation_name: str) -> tup
     international staff. Written for a site manager, not through the member catalogues."""
     from django.template.loader import render_to_string
 
-    from notifications.rendering import date_text
+    from unionroll.i18n import date_text
 
     snapshot = data.get("visit") or {}
     start = dt.datetime.fromisoformat(snapshot["starts_at"]).astimezone(DUTCH_TIME)

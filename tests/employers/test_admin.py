@@ -13,6 +13,7 @@ from employers.models import ApiKey, Organisation, User
 from employers.selectors import api_key_authenticate
 from employers.services import api_key_create
 from enrolment.admin import mask_name
+from enrolment.credentials import access_code_issue, signin_link_create
 from enrolment.models import (
     EnrolmentPolicy,
     Membership,
@@ -23,7 +24,6 @@ from enrolment.models import (
     RosterUpload,
     WorkerNumber,
 )
-from enrolment.portal.signin import access_code_issue, signin_link_create
 from notifications.models import Notice, OrganisationNotice
 from tests.employers.factories import (
     HirerFactory,

@@ -15,8 +15,8 @@ import time_machine
 from django.db import connection
 from django.test import TestCase
 
+from enrolment import credentials as signin
 from enrolment.models import Membership, PayrollLine, Person, PossibleDuplicate, WorkerNumber
-from enrolment.portal import signin
 from enrolment.services import possible_duplicate_confirm, roster_import_path
 from tests.employers.factories import OrganisationFactory, UnionAdminFactory
 

@@ -262,7 +262,7 @@ OPENING = D("10000.00")
 
 def example_entries() -> list[Ntry]:
     """The week 23-27 November 2026 on the union's account (docs/bank-statements.md), set for
-    the documents ``make demo`` issues (enrolment/management/commands/demo_load.py): invoice
+    the documents ``make demo`` issues (demo/management/commands/demo_load.py): invoice
     2026-000001 (Brabant, week 41, EUR 29.41, overdue), 2026-000002 (Flexkracht, week 47,
     EUR 269.44), 2026-000003 (Brabant, week 47, EUR 28.02) and state claim S2026-000001
     (week 41, EUR 264.67)."""

@@ -1,4 +1,4 @@
-"""An assessment from scratch in plain Python over the ORM, with levies.money: the yardstick the
+"""An assessment from scratch in plain Python over the ORM, with unionroll.money: the yardstick the
 SQL assessment is compared with. Slow and obvious on purpose."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from enrolment.models import EnrolmentPolicy, Membership, PayrollLine
 from levies.models import LevySchemeVersion
-from levies.money import round_money, split_largest_remainder
+from unionroll.money import round_money, split_largest_remainder
 
 LEVY_STATES = ("enrolled", "active", "opted_in", "opted_out", "lapsed")
 

@@ -617,7 +617,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
 def _example_documents():
     org = OrganisationFactory()
-    # What make demo issues (enrolment/management/commands/demo_load.py).
+    # What make demo issues (demo/management/commands/demo_load.py).
     totals = {1: "29.41", 2: "269.44", 3: "28.02"}
     invoices = {n: an_invoice(total, org, sequence=n) for n, total in totals.items()}
     return invoices, a_state_claim("264.67", sequence=1)

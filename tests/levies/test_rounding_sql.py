@@ -1,4 +1,4 @@
-"""The assessment's SQL rounding and splitting agree with levies.money on random inputs."""
+"""The assessment's SQL rounding and splitting agree with unionroll.money on random inputs."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from levies.money import round_money, split_largest_remainder
 from levies.services.assessment import WEIGHT_EXPR, levy_amounts_compute
+from unionroll.money import round_money, split_largest_remainder
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ members = st.lists(
 
 
 def _python(terms, member_lines):
-    """The rule, written with levies.money: {line index: (agency, hirer, state)}."""
+    """The rule, written with unionroll.money: {line index: (agency, hirer, state)}."""
     out = {}
     index = 0
     for lines in member_lines:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from enrolment.portal.session import SESSION_KEY
 from notifications.models import Notice
+from portal.session import SESSION_KEY
 from tests.enrolment.factories import MembershipFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db

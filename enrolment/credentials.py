@@ -1,0 +1,410 @@
+"""Passwordless sign-in to the member portal: links by SMS or e-mail, and the printed code.
+
+A sign-in link carries a random 256-bit token; only its SHA-256 is stored. It works once, for
+UNIONROLL_SIGNIN_LINK_MINUTES, for one membership. The welcome letter carries a personal access
+code instead (members without phone or e-mail); with the date of birth it signs in too.
+
+Requests are limited per contact (phone number, e-mail address, code) and per client address in
+Django's default cache, which is shared by all server processes (Redis in production and CI;
+files on one machine). Cache keys carry a keyed hash of the contact, never the contact itself.
+
+Nothing here tells whether a phone number or address is known: a request for an unknown contact
+takes the same path and gets the same answer as one for a known contact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from enrolment.models import AccessCode, Membership, SignInLink
+from enrolment.roster.fields import normalise_email
+from enrolment.roster.phones import normalise_phone
+from unionroll.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_SMS = "sms"
+CHANNEL_EMAIL = "email"
+CHANNELS = (CHANNEL_SMS, CHANNEL_EMAIL)
+
+# No 0/O, 1/I: a code read off paper and typed on a phone must not be ambiguous. 32 symbols,
+# 8 of them: 40 bits, far beyond what the rate limits let anyone try.
+ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+ACCESS_CODE_LENGTH = 8
+
+_HMAC_SALT_CODE = "unionroll.portal.access_code"
+_HMAC_SALT_LIMIT = "unionroll.portal.signin_limit"
+
+
+# --- Contacts and codes as the member types them ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    channel: str  # CHANNEL_SMS or CHANNEL_EMAIL
+    value: str  # E.164 phone number or lower-case e-mail address
+
+
+def contact_parse(text: str) -> Contact | None:
+    """What the member typed as a phone number ("06 12345678", "+48 600 100 200"; without a
+    country code it is Dutch) or an e-mail address; None if it is neither."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if "@" in text:
+        email = normalise_email(text)
+        return Contact(CHANNEL_EMAIL, email) if email else None
+    phone = normalise_phone(text)
+    return Contact(CHANNEL_SMS, phone) if phone else None
+
+
+def access_code_normalise(text: str) -> str | None:
+    """ "k7qx-m4pa", "K7QX M4PA" -> "K7QXM4PA"; None if it cannot be a code."""
+    compact = "".join((text or "").split()).replace("-", "").upper()
+    if len(compact) != ACCESS_CODE_LENGTH or any(c not in ACCESS_CODE_ALPHABET for c in compact):
+        return None
+    return compact
+
+
+def access_code_display(code: str) -> str:
+    """As printed: two groups of four, "K7QX-M4PA"."""
+    half = ACCESS_CODE_LENGTH // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def _access_code_hash(code: str) -> str:
+    # Keyed: the table alone (a backup, a leaked dump) does not let anyone try 2^40 codes.
+    return salted_hmac(_HMAC_SALT_CODE, code, algorithm="sha256").hexdigest()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- Selectors --------------------------------------------------------------------------------
+
+
+def signin_membership_for_contact(
+    *, contact: Contact, date_of_birth: dt.date | None = None
+) -> Membership | None:
+    """The membership a sign-in link for this contact is for: the most recently enrolled,
+    non-merged membership of the one non-merged person with this phone number or e-mail
+    address (and, when given, this date of birth).
+
+    A phone or address that several persons with a membership share (a family phone) names
+    none of them on its own: only the date of birth tells who is asking, and without it, or
+    when it does not single one of them out (twins), there is no link. Handing one person's
+    membership to another is worse than sending none.
+    """
+    field = "person__phone" if contact.channel == CHANNEL_SMS else "person__email"
+    live = Membership.objects.filter(
+        **{field: contact.value}, person__merged_into__isnull=True
+    ).exclude(status=Membership.Status.MERGED)
+    if date_of_birth is not None:
+        live = live.filter(person__date_of_birth=date_of_birth)
+    persons = list(live.order_by().values_list("person_id", flat=True).distinct()[:2])
+    if len(persons) != 1:
+        return None
+    return live.filter(person_id=persons[0]).order_by("-enrolled_on", "-id").first()
+
+
+def signin_link_usable(*, token: str, now: dt.datetime | None = None) -> bool:
+    """Whether the link would sign in now (shown before the member presses the button)."""
+    return _usable_link(token=token, now=now or timezone.now()) is not None
+
+
+def _usable_link(*, token: str, now: dt.datetime) -> SignInLink | None:
+    return (
+        SignInLink.objects.filter(
+            token_hash=_token_hash(token),
+            used_at__isnull=True,
+            expires_at__gt=now,
+            membership__person__merged_into__isnull=True,
+        )
+        .exclude(membership__status=Membership.Status.MERGED)
+        .first()
+    )
+
+
+def portal_address() -> str:
+    """The portal's public address (/my/): the member's own page once signed in, else it leads
+    to the sign-in page, where a member asks for a fresh link."""
+    return settings.UNIONROLL_PORTAL_BASE_URL + reverse("portal:membership")
+
+
+# --- Rate limits ------------------------------------------------------------------------------
+
+
+def client_address(remote_addr: str) -> str:
+    """The client part of REMOTE_ADDR that the per-client limit counts: an IPv4 address, or an
+    IPv6 /64 (one household or phone gets a whole /64 and could otherwise rotate through it)."""
+    try:
+        address = ipaddress.ip_address(remote_addr)
+    except ValueError:
+        return remote_addr or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def signin_rate_limited(*, scope: str, value: str, limit: int) -> bool:
+    """Count one attempt for ``value`` in ``scope``; True if that is over ``limit`` in the
+    current window.
+
+    Fixed windows of UNIONROLL_SIGNIN_LIMIT_WINDOW_SECONDS, numbered in the key, so a counter
+    ends with its window whatever the backend does with timeouts. ``add`` then ``incr`` is
+    atomic in Redis: two processes counting at once never both see the last allowed number.
+    (The file cache used on a single development machine reads and writes, which is good
+    enough there.)
+    """
+    window = settings.UNIONROLL_SIGNIN_LIMIT_WINDOW_SECONDS
+    now = time.time()
+    bucket = int(now // window)
+    ttl = max(1, int((bucket + 1) * window - now) + 1)
+    digest = salted_hmac(_HMAC_SALT_LIMIT, f"{scope}:{value}", algorithm="sha256").hexdigest()
+    key = f"portal:signin:{scope}:{digest[:40]}:{bucket}"
+    cache.add(key, 0, timeout=ttl)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # Expired between add and incr (the very end of a window): a fresh count.
+        cache.set(key, 1, timeout=ttl)
+        count = 1
+    # Django's non-Redis backends rewrite the entry on incr with the default timeout; put the
+    # window's end back (Redis keeps it; this is one cheap round trip there).
+    cache.touch(key, ttl)
+    return count > limit
+
+
+def _limited(*, contact_scope: str, contact_value: str, client: str) -> bool:
+    # Both counters move on every attempt, so neither rotating contacts from one address nor
+    # rotating addresses for one contact gets more tries.
+    by_contact = signin_rate_limited(
+        scope=contact_scope,
+        value=contact_value,
+        limit=settings.UNIONROLL_SIGNIN_LIMIT_PER_CONTACT,
+    )
+    by_client = signin_rate_limited(
+        scope=f"{contact_scope}_client",
+        value=client_address(client),
+        limit=settings.UNIONROLL_SIGNIN_LIMIT_PER_CLIENT,
+    )
+    return by_contact or by_client
+
+
+# --- Sign-in links ----------------------------------------------------------------------------
+
+
+def signin_link_create(*, membership_id: int, channel: str, now: dt.datetime | None = None) -> str:
+    """A new sign-in link for one membership; returns its full URL (the only copy of it)."""
+    _, token = _link_new(membership_id=membership_id, channel=channel, now=now)
+    return _link_url(token)
+
+
+def _link_new(
+    *, membership_id: int, channel: str, now: dt.datetime | None = None
+) -> tuple[SignInLink, str]:
+    if channel not in CHANNELS:
+        raise ApplicationError("signin_channel_unknown", "Sign-in links go by SMS or e-mail.")
+    now = now or timezone.now()
+    token = secrets.token_urlsafe(32)
+    link = SignInLink.objects.create(
+        membership_id=membership_id,
+        token_hash=_token_hash(token),
+        channel=channel,
+        expires_at=now + dt.timedelta(minutes=settings.UNIONROLL_SIGNIN_LINK_MINUTES),
+    )
+    return link, token
+
+
+def _link_url(token: str) -> str:
+    return settings.UNIONROLL_PORTAL_BASE_URL + reverse("portal:link", args=[token])
+
+
+@transaction.atomic
+def signin_link_request(
+    *,
+    contact: Contact,
+    client: str,
+    date_of_birth: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
+    """A member asks for a link, with their date of birth where they share the phone or
+    address. False if rate-limited; otherwise True, whether or not the contact is known,
+    shared or the date right, and a link is sent (after commit, by a task) only when the
+    contact (and date) single out one person."""
+    if _limited(contact_scope=contact.channel, contact_value=contact.value, client=client):
+        logger.info("sign-in link request refused: rate limit")
+        return False
+    membership = signin_membership_for_contact(contact=contact, date_of_birth=date_of_birth)
+    if membership is None:
+        logger.info("sign-in link requested for a contact that names no one member")
+        return True
+    link, token = _link_new(membership_id=membership.pk, channel=contact.channel, now=now)
+    transaction.on_commit(lambda: _link_send_queue(link.pk, token))
+    logger.info("sign-in link %s created for membership %s", link.pk, membership.pk)
+    return True
+
+
+def _link_send_queue(link_id: int, token: str) -> None:
+    from enrolment.tasks import signin_link_send_task
+
+    # The notifications queue: a link is wanted within seconds, not after a roster import on
+    # the ingest queue. argsrepr keeps the token out of monitoring tools and worker logs.
+    try:
+        signin_link_send_task.apply_async(
+            args=(link_id, token), queue="notifications", argsrepr=f"({link_id}, '***')"
+        )
+    except Exception as exc:
+        # A broker that is down, or (tasks run eagerly) a provider that failed, must not turn
+        # the answer for a known contact into an error page that an unknown one never gets.
+        logger.error("sign-in link %s not sent (%s)", link_id, type(exc).__name__)
+
+
+def signin_link_send(*, link_id: int, token: str, now: dt.datetime | None = None) -> str:
+    """Send the link by its channel, in the member's language: "sent", or "skipped" when the
+    link is gone, used, expired, already sent, or the contact has been removed since."""
+    from notifications.channels.mail import email_send
+    from notifications.channels.sms import sms_backend
+    from unionroll.i18n import notice_language
+
+    now = now or timezone.now()
+    link = SignInLink.objects.select_related("membership__person").filter(pk=link_id).first()
+    if (
+        link is None
+        or link.used_at is not None
+        or link.expires_at <= now
+        or not hmac.compare_digest(link.token_hash, _token_hash(token))
+    ):
+        return "skipped"
+    person = link.membership.person
+    to = person.phone if link.channel == CHANNEL_SMS else person.email
+    if not to:
+        return "skipped"
+    # A redelivered task message must not send a second message: only the task whose UPDATE
+    # claims the link sends it.
+    if not SignInLink.objects.filter(pk=link.pk, sent_at__isnull=True).update(sent_at=now):
+        return "skipped"
+    url = _link_url(token)
+    with translation.override(notice_language(person.language)):
+        until = timezone.localtime(link.expires_at).strftime("%H:%M")
+        union = settings.UNIONROLL_UNION_NAME
+        try:
+            if link.channel == CHANNEL_SMS:
+                text = _(
+                    "%(union)s: your sign-in link. It works once, until %(until)s: %(url)s "
+                    "Did you not ask for it? Then ignore this message."
+                ) % {"union": union, "until": until, "url": url}
+                sms_backend().send(to, text)
+            else:
+                body = "\n\n".join(
+                    [
+                        _("Hello %(name)s,") % {"name": person.first_name},
+                        _("Open this link to sign in to your membership page:"),
+                        url,
+                        _("The link works once, until %(until)s.") % {"until": until},
+                        _("Did you not ask for it? Then ignore this e-mail."),
+                        union,
+                    ]
+                )
+                email_send(
+                    to=to,
+                    subject=_("Your sign-in link"),
+                    body=body + "\n",
+                    reference=f"signin-{link.pk}",
+                )
+        except Exception:
+            # Let a retry send it.
+            SignInLink.objects.filter(pk=link.pk).update(sent_at=None)
+            raise
+    logger.info("sign-in link %s sent by %s", link.pk, link.channel)
+    return "sent"
+
+
+def signin_link_consume(*, token: str, now: dt.datetime | None = None) -> int | None:
+    """Use the link up; the membership id it signs in, or None if it does not work (unknown,
+    used, expired, merged since). One conditional UPDATE: of two clicks, only one gets an id."""
+    now = now or timezone.now()
+    link = _usable_link(token=token, now=now)
+    if link is None:
+        return None
+    used = SignInLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(
+        used_at=now
+    )
+    if not used:
+        return None
+    logger.info("sign-in link %s used", link.pk)
+    return link.membership_id
+
+
+# --- Access codes (welcome letter) ------------------------------------------------------------
+
+
+def access_code_issue(*, membership_id: int) -> str:
+    """A new personal code for one membership, replacing any earlier one; returns it as
+    printed ("K7QX-M4PA"). Only its keyed hash is stored."""
+    for _attempt in range(5):
+        code = "".join(
+            secrets.choice(ACCESS_CODE_ALPHABET) for _position in range(ACCESS_CODE_LENGTH)
+        )
+        try:
+            with transaction.atomic():
+                AccessCode.objects.update_or_create(
+                    membership_id=membership_id, defaults={"code_hash": _access_code_hash(code)}
+                )
+        except IntegrityError:
+            continue  # another membership holds this code (1 in 2^40 per code): draw again
+        logger.info("access code issued for membership %s", membership_id)
+        return access_code_display(code)
+    raise ApplicationError("access_code_not_issued", "No free access code was found.")
+
+
+@dataclass(frozen=True)
+class CodeSignIn:
+    # "ok" (membership_id set), "wrong" (code or date of birth), "limited"
+    outcome: str
+    membership_id: int | None = None
+
+
+def access_code_sign_in(*, code_text: str, date_of_birth: dt.date, client: str) -> CodeSignIn:
+    """Code + date of birth. Every try counts against the code and the client address, also a
+    right one: otherwise a right guess past the limit would still be told apart."""
+    code = access_code_normalise(code_text)
+    # An unreadable code is counted under what was typed, so it too runs into the limit.
+    counted = code or "".join((code_text or "").split()).upper()[:40]
+    if _limited(contact_scope="code", contact_value=counted, client=client):
+        logger.info("access code sign-in refused: rate limit")
+        return CodeSignIn("limited")
+    if code is None:
+        return CodeSignIn("wrong")
+    access = (
+        AccessCode.objects.filter(
+            code_hash=_access_code_hash(code),
+            membership__person__merged_into__isnull=True,
+            membership__person__date_of_birth=date_of_birth,
+        )
+        .exclude(membership__status=Membership.Status.MERGED)
+        .first()
+    )
+    if access is None:
+        logger.info("access code sign-in refused: wrong code or date of birth")
+        return CodeSignIn("wrong")
+    logger.info("access code sign-in for membership %s", access.membership_id)
+    return CodeSignIn("ok", access.membership_id)

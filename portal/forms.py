@@ -1,0 +1,65 @@
+"""Forms of the member portal's pages. Labels and errors are plain sentences for the member."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from enrolment.roster.fields import normalise_email
+from enrolment.roster.phones import normalise_phone
+from portal.context import LANGUAGE_NAMES
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=LANGUAGE_NAMES)
+    # Where to go back to; checked by the view (only a path on this site).
+    next = forms.CharField(required=False, max_length=500)
+
+
+class DetailsForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=LANGUAGE_NAMES,
+        help_text=_("The language of this website and of the messages we send you."),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone number"),
+        required=False,
+        max_length=40,
+        help_text=_("With the country code, for example +48 601 234 567."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.CharField(
+        label=_("E-mail address"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_phone(self) -> str | None:
+        text = self.cleaned_data["phone"].strip()
+        if not text:
+            return None
+        phone = normalise_phone(text)
+        if phone is None:
+            raise forms.ValidationError(
+                _(
+                    "This is not a phone number we can use. Write it with the country code, "
+                    "for example +48 601 234 567."
+                ),
+                code="phone_invalid",
+            )
+        return phone
+
+    def clean_email(self) -> str | None:
+        # The rosters' rule, so a member's address and a roster's are compared alike.
+        text = self.cleaned_data["email"].strip()
+        if not text:
+            return None
+        email = normalise_email(text)
+        if email is None:
+            raise forms.ValidationError(
+                _("This is not an e-mail address we can use. It looks like name@example.com."),
+                code="email_invalid",
+            )
+        return email

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from portal import views_pages
+
+# Mounted under the "portal" namespace at /my/. The session says whose pages these are.
+urlpatterns = [
+    path("", views_pages.membership, name="membership"),
+    path("leave/", views_pages.leave, name="leave"),
+    path("rejoin/", views_pages.rejoin, name="rejoin"),
+    path("details/", views_pages.details, name="details"),
+    path("rights/", views_pages.rights, name="rights"),
+    path("visits/", views_pages.visits, name="visits"),
+    path("language/", views_pages.language, name="language"),
+]

@@ -1,0 +1,329 @@
+"""The member portal's pages: my membership, leave / join again, my details, my rights, visits.
+
+Every page takes the member from the session (``member_required``), never from the URL, and
+is rendered in the member's language. Changes go through services; a state that no longer
+allows a change (a second tap on "leave") gets a plain message, never an error page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import dateformat, timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from enrolment.models import Membership, MembershipEvent
+from enrolment.services import membership_opt_in, membership_opt_out
+from enrolment.services.member_details import person_details_update, person_language_set
+from enrolment.services.memberships import (
+    OPT_IN_FROM,
+    OPT_OUT_FROM,
+    membership_inside_window,
+)
+from portal import selectors
+from portal.forms import DetailsForm, LanguageForm
+from portal.session import LANGUAGE_SESSION_KEY, member_required, signed_in_membership
+from unionroll.exceptions import ApplicationError
+from unionroll.i18n import date_text, language_names, notice_language
+
+S = Membership.Status
+# Recorded on the membership event: the change came from the member's own portal.
+PORTAL_REASON = "portal"
+# Between two times ("10:00 to 14:00" without words: the same in all six languages).
+EN_DASH = "\u2013"
+
+NAV = [
+    ("portal:membership", gettext_lazy("My membership")),
+    ("portal:details", gettext_lazy("My details")),
+    ("portal:rights", gettext_lazy("My rights")),
+    ("portal:visits", gettext_lazy("Union visits")),
+]
+
+
+def _render(
+    request: HttpRequest, template: str, current: str, context: dict[str, Any]
+) -> HttpResponse:
+    nav = [
+        {"url": reverse(name), "label": label, "current": name == current} for name, label in NAV
+    ]
+    return render(
+        request,
+        f"portal/{template}",
+        {"nav": nav, "signed_in": True, **context},
+    )
+
+
+def membership_status_lines(membership: Membership, *, today: dt.date) -> list[str]:
+    """The membership's state in sentences, dates in words, in the active language."""
+    union = settings.UNIONROLL_UNION_NAME
+    since = date_text(membership.covered_from)
+    if membership.status == S.ENROLLED:
+        lines = [
+            _("You are a member of %(union)s since %(date)s.") % {"union": union, "date": since}
+        ]
+        if membership_inside_window(membership, today=today):
+            lines.append(
+                _("You can leave until %(date)s, and nothing will have been charged for you.")
+                % {"date": date_text(membership.window_ends)}
+            )
+        else:
+            lines.append(_("You can leave at any time. Your membership then ends on that day."))
+        return lines
+    if membership.status == S.ACTIVE:
+        return [
+            _("You are a member of %(union)s since %(date)s.") % {"union": union, "date": since},
+            _("You can leave at any time. Your membership then ends on that day."),
+        ]
+    if membership.status == S.OPTED_IN:
+        return [
+            _("You are a member of %(union)s again since %(date)s.")
+            % {"union": union, "date": since},
+            _("You can leave at any time. Your membership then ends on that day."),
+        ]
+    if membership.status == S.OPTED_OUT:
+        if membership.void:
+            first = _(
+                "You are not a member of %(union)s. You left in time, so you have never been a "
+                "member and nothing was charged for you."
+            ) % {"union": union}
+        else:
+            first = _(
+                "You are no longer a member of %(union)s. Your membership ended on %(date)s."
+            ) % {"union": union, "date": date_text(membership.ended_on)}
+        return [first, _("You can join again at any time.")]
+    if membership.status == S.LAPSED:
+        return [
+            _(
+                "Your membership of %(union)s has stopped, because no employer has reported work "
+                "for you recently."
+            )
+            % {"union": union},
+            _("Your membership starts again by itself when you work in this sector again."),
+        ]
+    return []
+
+
+@require_http_methods(["GET"])
+@member_required
+def membership(request: HttpRequest) -> HttpResponse:
+    m: Membership = request.membership  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    return _render(
+        request,
+        "membership.html",
+        "portal:membership",
+        {
+            "first_name": m.person.first_name,
+            "status_lines": membership_status_lines(m, today=today),
+            "can_leave": m.status in OPT_OUT_FROM,
+            "can_rejoin": m.status in OPT_IN_FROM,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def leave(request: HttpRequest) -> HttpResponse:
+    m: Membership = request.membership  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    if m.status not in OPT_OUT_FROM:
+        messages.info(
+            request, _("You are not a member at the moment, so there is nothing to leave.")
+        )
+        return redirect("portal:membership")
+    if request.method == "GET":
+        return _render(
+            request,
+            "leave.html",
+            "portal:membership",
+            {
+                "inside_window": membership_inside_window(m, today=today),
+                "lapsed": m.status == S.LAPSED,
+            },
+        )
+    try:
+        left = membership_opt_out(
+            membership=m, actor=MembershipEvent.Actor.MEMBER, reason=PORTAL_REASON, today=today
+        )
+    except ApplicationError:
+        # Another tap or tab got there first: the member has left already.
+        messages.info(
+            request, _("You are not a member at the moment, so there is nothing to leave.")
+        )
+        return redirect("portal:membership")
+    if left.void:
+        text = _(
+            "You have left the union. You have never been a member, and nothing was charged "
+            "for you. We are also sending you a confirmation."
+        )
+    else:
+        text = _(
+            "You have left the union. Your membership ended on %(date)s. We are also sending you "
+            "a confirmation."
+        ) % {"date": date_text(left.ended_on)}
+    messages.success(request, text)
+    return redirect("portal:membership")
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def rejoin(request: HttpRequest) -> HttpResponse:
+    m: Membership = request.membership  # type: ignore[attr-defined]
+    if m.status not in OPT_IN_FROM:
+        messages.info(request, _not_rejoinable_text(m))
+        return redirect("portal:membership")
+    if request.method == "GET":
+        return _render(request, "rejoin.html", "portal:membership", {})
+    try:
+        membership_opt_in(membership=m, actor=MembershipEvent.Actor.MEMBER, reason=PORTAL_REASON)
+    except ApplicationError:
+        messages.info(request, _not_rejoinable_text(m))
+        return redirect("portal:membership")
+    messages.success(
+        request,
+        _(
+            "Welcome back. You are a member again from today. We are also sending you a "
+            "confirmation."
+        ),
+    )
+    return redirect("portal:membership")
+
+
+def _not_rejoinable_text(m: Membership) -> str:
+    if m.status == S.LAPSED:
+        return _("Your membership starts again by itself when you work in this sector again.")
+    return _("You are a member already, so there is nothing to join.")
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def details(request: HttpRequest) -> HttpResponse:
+    person = request.membership.person  # type: ignore[attr-defined]
+    if request.method == "POST":
+        form = DetailsForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            person_details_update(
+                person_id=person.pk,
+                language=data["language"],
+                phone=data["phone"],
+                email=data["email"],
+            )
+            # Said in the language just chosen: the next page will be in it.
+            with translation.override(data["language"]):
+                messages.success(request, _("Your details are saved."))
+            return redirect("portal:details")
+    else:
+        form = DetailsForm(
+            initial={
+                "language": notice_language(person.language),
+                "phone": person.phone or "",
+                "email": person.email or "",
+            }
+        )
+    _describe_errors(form)
+    return _render(request, "details.html", "portal:details", {"form": form})
+
+
+def _describe_errors(form: DetailsForm) -> None:
+    """Tie each field's help text and error message to its input (aria-describedby)."""
+    for name, field in form.fields.items():
+        bound = form[name]
+        ids = []
+        if field.help_text:
+            ids.append(f"{bound.auto_id}_helptext")
+        if form.is_bound and bound.errors:
+            ids.append(f"{bound.auto_id}_error")
+            field.widget.attrs["aria-invalid"] = "true"
+        if ids:
+            field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+
+@require_http_methods(["GET"])
+@member_required
+def rights(request: HttpRequest) -> HttpResponse:
+    from enrolment.rights import rights_for
+
+    m: Membership = request.membership  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    phase = selectors.person_current_phase(person_id=m.person_id, sector_id=m.sector_id)
+    sections = rights_for(
+        sector_id=m.sector_id,
+        phase=phase,
+        language=translation.get_language(),
+        on=today,
+        age=selectors.person_age(date_of_birth=m.person.date_of_birth, on=today),
+    )
+    return _render(request, "rights.html", "portal:rights", {"sections": sections, "phase": phase})
+
+
+@require_http_methods(["GET"])
+@member_required
+def visits(request: HttpRequest) -> HttpResponse:
+    m: Membership = request.membership  # type: ignore[attr-defined]
+    upcoming = selectors.visits_upcoming_for_person(person_id=m.person_id, now=timezone.now())
+    return _render(
+        request,
+        "visits.html",
+        "portal:visits",
+        {"visits": [_visit_view(v) for v in upcoming]},
+    )
+
+
+def _visit_view(visit: Any) -> dict[str, Any]:
+    starts = timezone.localtime(visit.starts_at)
+    ends = timezone.localtime(visit.ends_at)
+    day = dateformat.format(starts.date(), "l")
+    if translation.get_language() != "en":
+        day = day.lower()
+    when = capfirst(f"{day} {date_text(starts.date())}")
+    if ends.date() == starts.date():
+        hours = f"{starts:%H:%M}{EN_DASH}{ends:%H:%M}"
+    else:
+        hours = f"{starts:%H:%M} {EN_DASH} {date_text(ends.date())} {ends:%H:%M}"
+    return {
+        "id": visit.pk,
+        "when": when,
+        "hours": hours,
+        "starts_iso": starts.isoformat(),
+        "site_name": visit.site.name,
+        "site_address_lines": [line for line in visit.site.address.splitlines() if line.strip()],
+        "place": visit.place,
+        "languages": language_names(visit.languages),
+        "note": visit.note,
+    }
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language switch: the member's own choice when signed in (kept from rosters), the
+    session's before sign-in. Then back to the page it was used on."""
+    form = LanguageForm(request.POST)
+    membership = signed_in_membership(request)
+    if form.is_valid():
+        code = form.cleaned_data["language"]
+        if membership is not None:
+            person_language_set(person_id=membership.person_id, language=code)
+        else:
+            request.session[LANGUAGE_SESSION_KEY] = code
+    next_path = request.POST.get("next", "")
+    if not (
+        next_path.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            next_path, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        next_path = reverse("portal:membership" if membership else "portal:sign_in")
+    response = redirect(next_path)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -18,10 +18,14 @@ from tests.employers.factories import (
     UserFactory,
     WorkplaceVisitFactory,
 )
-
-from .factories import MembershipFactory, PayrollLineFactory, PersonFactory, RosterUploadFactory
-from .portal_pages_factories import RightsTextFactory
-from .rosters import worker, write_roster
+from tests.enrolment.factories import (
+    MembershipFactory,
+    PayrollLineFactory,
+    PersonFactory,
+    RosterUploadFactory,
+)
+from tests.enrolment.rosters import worker, write_roster
+from tests.portal.factories import RightsTextFactory
 
 pytestmark = [pytest.mark.django_db]
 

@@ -13,8 +13,7 @@ from django.urls import reverse
 from portal.session import SESSION_KEY
 from tests.browser import axe_violations, needs_axe, needs_chromium
 from tests.employers.factories import SectorFactory, SiteFactory, WorkplaceVisitFactory
-
-from .factories import MembershipFactory, PayrollLineFactory, PersonFactory
+from tests.enrolment.factories import MembershipFactory, PayrollLineFactory, PersonFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

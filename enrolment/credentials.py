@@ -27,13 +27,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext as _
 
+from enrolment.events import SignInLinkRequested
 from enrolment.models import AccessCode, Membership, SignInLink
 from enrolment.roster.fields import normalise_email
 from enrolment.roster.phones import normalise_phone
+from unionroll import events
 from unionroll.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -258,33 +259,17 @@ def signin_link_request(
         logger.info("sign-in link requested for a contact that names no one member")
         return True
     link, token = _link_new(membership_id=membership.pk, channel=contact.channel, now=now)
-    transaction.on_commit(lambda: _link_send_queue(link.pk, token))
+    # Sent once this has committed (notifications listens).
+    events.publish(SignInLinkRequested(link_id=link.pk, token=token))
     logger.info("sign-in link %s created for membership %s", link.pk, membership.pk)
     return True
 
 
-def _link_send_queue(link_id: int, token: str) -> None:
-    from enrolment.tasks import signin_link_send_task
-
-    # The notifications queue: a link is wanted within seconds, not after a roster import on
-    # the ingest queue. argsrepr keeps the token out of monitoring tools and worker logs.
-    try:
-        signin_link_send_task.apply_async(
-            args=(link_id, token), queue="notifications", argsrepr=f"({link_id}, '***')"
-        )
-    except Exception as exc:
-        # A broker that is down, or (tasks run eagerly) a provider that failed, must not turn
-        # the answer for a known contact into an error page that an unknown one never gets.
-        logger.error("sign-in link %s not sent (%s)", link_id, type(exc).__name__)
-
-
-def signin_link_send(*, link_id: int, token: str, now: dt.datetime | None = None) -> str:
-    """Send the link by its channel, in the member's language: "sent", or "skipped" when the
-    link is gone, used, expired, already sent, or the contact has been removed since."""
-    from notifications.channels.mail import email_send
-    from notifications.channels.sms import sms_backend
-    from unionroll.i18n import notice_language
-
+def signin_link_sendable(
+    *, link_id: int, token: str, now: dt.datetime | None = None
+) -> SignInLink | None:
+    """The link, with its membership and person, if ``token`` is its token and it may still be
+    sent: not used, not expired. Whether it was sent already is the sender's claim to make."""
     now = now or timezone.now()
     link = SignInLink.objects.select_related("membership__person").filter(pk=link_id).first()
     if (
@@ -293,49 +278,24 @@ def signin_link_send(*, link_id: int, token: str, now: dt.datetime | None = None
         or link.expires_at <= now
         or not hmac.compare_digest(link.token_hash, _token_hash(token))
     ):
-        return "skipped"
-    person = link.membership.person
-    to = person.phone if link.channel == CHANNEL_SMS else person.email
-    if not to:
-        return "skipped"
-    # A redelivered task message must not send a second message: only the task whose UPDATE
-    # claims the link sends it.
-    if not SignInLink.objects.filter(pk=link.pk, sent_at__isnull=True).update(sent_at=now):
-        return "skipped"
-    url = _link_url(token)
-    with translation.override(notice_language(person.language)):
-        until = timezone.localtime(link.expires_at).strftime("%H:%M")
-        union = settings.UNIONROLL_UNION_NAME
-        try:
-            if link.channel == CHANNEL_SMS:
-                text = _(
-                    "%(union)s: your sign-in link. It works once, until %(until)s: %(url)s "
-                    "Did you not ask for it? Then ignore this message."
-                ) % {"union": union, "until": until, "url": url}
-                sms_backend().send(to, text)
-            else:
-                body = "\n\n".join(
-                    [
-                        _("Hello %(name)s,") % {"name": person.first_name},
-                        _("Open this link to sign in to your membership page:"),
-                        url,
-                        _("The link works once, until %(until)s.") % {"until": until},
-                        _("Did you not ask for it? Then ignore this e-mail."),
-                        union,
-                    ]
-                )
-                email_send(
-                    to=to,
-                    subject=_("Your sign-in link"),
-                    body=body + "\n",
-                    reference=f"signin-{link.pk}",
-                )
-        except Exception:
-            # Let a retry send it.
-            SignInLink.objects.filter(pk=link.pk).update(sent_at=None)
-            raise
-    logger.info("sign-in link %s sent by %s", link.pk, link.channel)
-    return "sent"
+        return None
+    return link
+
+
+def signin_link_reissue(*, link_id: int, now: dt.datetime | None = None) -> str | None:
+    """A new token for a link that was never sent (its send failed for now), so that a retry
+    taken from the database can send it: the old token was never stored and never reached
+    anyone. None if the link has been sent, used or has expired meanwhile."""
+    now = now or timezone.now()
+    token = secrets.token_urlsafe(32)
+    renewed = SignInLink.objects.filter(
+        pk=link_id, sent_at__isnull=True, used_at__isnull=True, expires_at__gt=now
+    ).update(token_hash=_token_hash(token))
+    return token if renewed else None
+
+
+def signin_link_url(token: str) -> str:
+    return _link_url(token)
 
 
 def signin_link_consume(*, token: str, now: dt.datetime | None = None) -> int | None:

@@ -32,17 +32,3 @@ def memberships_advance() -> dict[str, int]:
     from enrolment.services import memberships_advance as advance
 
     return advance()
-
-
-@shared_task(bind=True, acks_late=True, max_retries=3)
-def signin_link_send_task(self, link_id: int, token: str) -> str:
-    """Send one sign-in link. The token travels only in this message (only its hash is
-    stored); the phone number or address is read from the database, never passed here."""
-    from enrolment.credentials import signin_link_send
-    from notifications.channels import TemporaryDeliveryError
-
-    try:
-        return signin_link_send(link_id=link_id, token=token)
-    except TemporaryDeliveryError as exc:
-        # A link lives 15 minutes: a few quick retries, then the member asks for another.
-        raise self.retry(countdown=30, exc=exc) from None

@@ -53,14 +53,6 @@ def levies_assess_and_invoice_closed_periods() -> int:
 
 
 @shared_task
-def invoice_reminders_send_task() -> dict[str, int]:
-    """Daily: payment reminders for overdue invoices, each step once (docs/payments.md)."""
-    from levies.services.arrears import invoice_reminders_send
-
-    return invoice_reminders_send()
-
-
-@shared_task
 def invoices_collect_by_direct_debit_task(invoice_ids: list[int]) -> dict[str, int]:
     """Debit newly issued invoices under their payers' SEPA mandates (queued on commit by
     ``invoices_issue``); an invoice already debited or paid is skipped, so a rerun is safe."""

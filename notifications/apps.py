@@ -8,6 +8,11 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Notifications listens: the apps below publish facts, and never call up.
+        from notifications import listeners
+
+        listeners.subscribe()
+
         # Facts of the kinds that live outside delivery.py: what each notice says when its
         # turn comes, or None when it no longer applies.
         from notifications.services.delivery import notice_facts_register

@@ -154,3 +154,42 @@ class OrganisationNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} notice #{self.pk} to organisation {self.organisation_id}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending one message, whatever it was: the one record of attempts.
+
+    ``item`` names what was sent and ``item_id`` which one: a member notice (``notice``), an
+    access notice (``organisation_notice``), a payment reminder (``invoice_reminder``) or a
+    sign-in link (``signin_link``). Written by notifications.transport.deliver only. It holds no
+    address and no text: the code of a failure is stable and free of personal data. A try that
+    failed for now carries ``retry_at``; the dispatcher picks the item up from here.
+    """
+
+    class Result(models.TextChoices):
+        SENT = "sent"
+        TEMPORARY = "temporary", "Failed for now"
+        PERMANENT = "permanent", "Failed"
+
+    item = models.CharField(max_length=30)
+    item_id = models.BigIntegerField()
+    attempt = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=10)
+    result = models.CharField(max_length=10, choices=Result.choices)
+    code = models.CharField(max_length=60, blank=True, default="")
+    at = models.DateTimeField()
+    retry_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["item", "item_id", "attempt"], name="delivery_attempt_item"),
+            # The dispatcher's scan for retries: only tries that failed for now.
+            models.Index(
+                fields=["retry_at"],
+                condition=Q(result="temporary"),
+                name="delivery_attempt_retry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.item_id} attempt {self.attempt}: {self.result}"

@@ -21,34 +21,29 @@ def welcome_notices_record(upload_id: int) -> int:
 DELIVERY_CHUNK = 100
 
 
-def _deliver(app: Any, notice_id: int) -> str:
-    """Deliver one notice; schedule the next try for a deferral (quiet hours, back-off).
-
-    Run eagerly (development, tests) nothing is scheduled ahead: the task would run again at
-    once. The dispatcher picks a deferred notice up when its time has come.
-    """
+def _deliver(notice_id: int) -> str:
+    """Deliver one notice. A deferral (quiet hours, a try that failed for now) is not scheduled
+    as a delayed task message: a Redis broker hands an unacknowledged ETA message out again
+    after its visibility timeout, so they multiply. The dispatcher picks the notice up from the
+    database when its time has come."""
     from notifications import services
 
-    outcome = services.notice_deliver(notice_id=notice_id)
-    if outcome.retry_at is not None and not app.conf.task_always_eager:
-        notice_deliver_task.apply_async((notice_id,), eta=outcome.retry_at)
-        services.notice_mark_queued(notice_id=notice_id, at=outcome.retry_at)
-    return outcome.status
+    return services.notice_deliver(notice_id=notice_id).status
 
 
-@shared_task(bind=True, acks_late=True)
-def notice_deliver_task(self: Any, notice_id: int) -> str:
+@shared_task(acks_late=True)
+def notice_deliver_task(notice_id: int) -> str:
     """Deliver one notice (a confirmation just recorded, a retry)."""
-    return _deliver(self.app, notice_id)
+    return _deliver(notice_id)
 
 
-@shared_task(bind=True, acks_late=True)
-def notices_deliver_task(self: Any, notice_ids: list[int]) -> dict[str, int]:
+@shared_task(acks_late=True)
+def notices_deliver_task(notice_ids: list[int]) -> dict[str, int]:
     """Deliver a chunk of notices from the dispatcher, one after the other. Safe to run twice:
     each notice is claimed by a conditional UPDATE, so a notice already sent is skipped."""
     outcomes: dict[str, int] = {}
     for notice_id in notice_ids:
-        status = _deliver(self.app, notice_id)
+        status = _deliver(notice_id)
         outcomes[status] = outcomes.get(status, 0) + 1
     return outcomes
 
@@ -64,6 +59,11 @@ def notices_dispatch_task() -> int:
         for start in range(0, len(ids), DELIVERY_CHUNK):
             notices_deliver_task.delay(ids[start : start + DELIVERY_CHUNK])
         queued += len(ids)
+    # Everything else the outbound pipeline failed to send for now, whose time has come.
+    for notice_id in services.organisation_notices_due():
+        organisation_notice_deliver_task.delay(notice_id)
+    invoice_reminders_retry_task.delay()
+    signin_links_retry_task.delay()
     return queued
 
 
@@ -141,3 +141,38 @@ def phase_change_notices_record_task(upload_id: int) -> int:
     from notifications import services
 
     return services.phase_change_notices_record(upload_id=upload_id)
+
+
+# --- Payment reminders and sign-in links ------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def invoice_reminders_send_task() -> dict[str, int]:
+    """Beat, daily: the payment reminders that have come due."""
+    from notifications.services.reminders import invoice_reminders_send
+
+    return invoice_reminders_send()
+
+
+@shared_task(acks_late=True)
+def invoice_reminders_retry_task() -> int:
+    """From the dispatcher: reminders whose send failed for now and whose time has come."""
+    from notifications.services.reminders import invoice_reminders_retry
+
+    return invoice_reminders_retry()
+
+
+@shared_task(acks_late=True)
+def signin_link_send_task(link_id: int, token: str) -> str:
+    """Send one sign-in link. The token travels only in this message (only its hash is
+    stored); the phone number or address is read from the database, never passed here."""
+    from notifications.services.signin_links import signin_link_send
+
+    return signin_link_send(link_id=link_id, token=token)
+
+
+@shared_task(acks_late=True)
+def signin_links_retry_task() -> int:
+    from notifications.services.signin_links import signin_links_retry
+
+    return signin_links_retry()

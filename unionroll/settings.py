@@ -224,7 +224,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Payment reminders for overdue invoices (UNIONROLL_REMINDER_DAYS), each step once.
     "levies-invoice-reminders-daily": {
-        "task": "levies.tasks.invoice_reminders_send_task",
+        "task": "notifications.tasks.invoice_reminders_send_task",
         "schedule": crontab(hour=8, minute=0),
     },
     # The yearly rights reminder, on the anniversary of each member's welcome; catches up days

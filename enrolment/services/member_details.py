@@ -11,7 +11,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from enrolment.events import ContactDetailsReplaced
 from enrolment.models import Person
+from unionroll import events
 from unionroll.exceptions import ApplicationError
 
 DETAIL_FIELDS = ("language", "phone", "email")
@@ -49,20 +51,13 @@ def person_details_update(
 
 def _tell_replaced_contacts(person_id: int, replaced: dict[str, str | None]) -> None:
     """A phone number or address that was replaced hears of it, in case it was not the member
-    who changed it (a phone left signed in). The notice is recorded with the change and sent
-    once the change has committed."""
-    from notifications import services as notification_services
-    from notifications import tasks as notification_tasks
-
+    who changed it (a phone left signed in): notifications listens, once the change has
+    committed."""
     for field, previous in replaced.items():
-        if not previous:
-            continue
-        notice_id = notification_services.contact_changed_notice_record(
-            person_id=person_id, field=field, previous=previous
-        )
-        transaction.on_commit(
-            lambda notice_id=notice_id: notification_tasks.notice_deliver_task.delay(notice_id)
-        )
+        if previous:
+            events.publish(
+                ContactDetailsReplaced(person_id=person_id, field=field, previous=previous)
+            )
 
 
 def person_language_set(*, person_id: int, language: str) -> bool:

@@ -10,7 +10,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from employers.models import User
+from enrolment.events import MembershipOptedIn, MembershipOptedOut
 from enrolment.models import EnrolmentPolicy, Membership, MembershipEvent
+from unionroll import events
 from unionroll.exceptions import ApplicationError
 
 S = Membership.Status
@@ -94,8 +96,11 @@ def membership_opt_out(
             user=user,
             data={"void": inside_window, "ended_on": m.ended_on.isoformat()},
         )
-        _confirmation_on_commit(
-            m, "opt_out", {"void": inside_window, "ended_on": m.ended_on.isoformat()}
+        # The member's confirmation (notifications listens), once this has committed.
+        events.publish(
+            MembershipOptedOut(
+                membership_id=m.pk, spell=m.spell, void=inside_window, ended_on=m.ended_on
+            )
         )
     membership.refresh_from_db()
     return membership
@@ -138,24 +143,11 @@ def membership_opt_in(
             user=user,
             data={"spell": m.spell},
         )
-        _confirmation_on_commit(m, "opt_in", {"covered_from": m.covered_from.isoformat()})
+        events.publish(
+            MembershipOptedIn(membership_id=m.pk, spell=m.spell, covered_from=m.covered_from)
+        )
     membership.refresh_from_db()
     return membership
-
-
-# --- Notices (the notifications app sends them; enrolment only asks) ---------------------------
-
-
-def _confirmation_on_commit(m: Membership, kind: str, data: dict[str, Any]) -> None:
-    """Queue the member's confirmation once the change has committed (never for a rollback)."""
-    from notifications import tasks as notification_tasks
-
-    membership_id, spell = m.pk, m.spell
-    transaction.on_commit(
-        lambda: notification_tasks.membership_notice_send_task.delay(
-            membership_id, kind, spell, data
-        )
-    )
 
 
 def membership_window_ends_for(*, membership: Membership, sent_on: dt.date) -> dt.date:

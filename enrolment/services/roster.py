@@ -30,9 +30,11 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from employers.models import ApiKey, Organisation, Site, User
+from enrolment.events import RosterApplied
 from enrolment.models import RosterUpload
 from enrolment.roster.sources import megabytes
 from enrolment.roster.types import ReferenceData, RosterIssue
+from unionroll import events
 from unionroll.exceptions import ApplicationError
 
 from . import ingest_sql
@@ -381,13 +383,8 @@ def _validate_and_apply(
     upload.save()
     _discard_file_on_commit(upload)
 
-    from notifications import tasks as notification_tasks
-
-    upload_id = upload.pk
-    transaction.on_commit(lambda: notification_tasks.welcome_notices_record.delay(upload_id))
-    transaction.on_commit(
-        lambda: notification_tasks.phase_change_notices_record_task.delay(upload_id)
-    )
+    # Welcome notices, phase-change notices: notifications listens.
+    events.publish(RosterApplied(upload_id=upload.pk))
     logger.info("roster upload %s applied: %s rows", upload.pk, upload.rows)
     return upload
 

@@ -1,5 +1,8 @@
 """Arrears: payment reminders to a payer's billing contact (docs/payments.md).
 
+This module decides which reminders are due, records them and says what they say; sending them
+is notifications' work (notifications/services/reminders.py), through the one outbound pipeline.
+
 Reminders go out at the days after the due date in ``UNIONROLL_REMINDER_DAYS`` (default
 "7,21,45"), each once per invoice and step: ``InvoiceReminder`` has a unique (invoice, step),
 so a second run of the daily task, or two at once, sends nothing twice. An invoice that is
@@ -16,10 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -84,34 +85,29 @@ def _due_step(days_overdue: int, days: list[int]) -> int:
     return sum(1 for day in days if days_overdue >= day)
 
 
-def invoice_reminders_send(*, today: dt.date | None = None) -> dict[str, Any]:
-    """Send the reminders that are due today. For each overdue invoice, the latest step whose
-    day has come is sent if it never was; earlier steps never sent (the task did not run for a
-    while) are recorded as ``skipped`` rather than sent in a burst. Returns counts."""
-    today = today or timezone.localdate()
+def invoice_reminders_due(*, today: dt.date) -> list[tuple[Invoice, int, Decimal]]:
+    """(invoice, step, amount open) for every overdue invoice whose latest step has come: the
+    step that is due, whether or not it was sent already (invoice_reminder_record decides)."""
     days = reminder_days()
-    counts = {"sent": 0, "no_contact": 0, "failed": 0, "skipped": 0}
+    due = []
     for row in invoices_overdue(today=today):
         step = _due_step(row["days_overdue"], days)
-        if step == 0:
-            continue
-        outcome = invoice_reminder_send(
-            invoice=row["invoice"], step=step, days=days, amount_open=row["outstanding"]
-        )
-        if outcome:
-            counts[outcome] += 1
-    counts["skipped"] = InvoiceReminder.objects.filter(
-        status=InvoiceReminder.Status.SKIPPED, created_at__date=today
-    ).count()
-    logger.info("invoice reminders: %s", counts)
-    return counts
+        if step:
+            due.append((row["invoice"], step, row["outstanding"]))
+    return due
 
 
-def invoice_reminder_send(
-    *, invoice: Invoice, step: int, days: list[int], amount_open: Decimal
-) -> str | None:
-    """Send reminder ``step`` of ``invoice`` once. Returns sent / no_contact / failed, or None
-    when it was sent (or is being sent) already."""
+def invoice_reminder_record(
+    *, invoice: Invoice, step: int, amount_open: Decimal
+) -> InvoiceReminder | None:
+    """Record reminder ``step`` of ``invoice`` once, and earlier steps never sent (the task did
+    not run for a while) as ``skipped``, so that they do not go out in a burst.
+
+    Returns the reminder to send (status ``sending``), or one with status ``no_contact`` when
+    the payer has no billing e-mail, or None when it was recorded before: only a failed send is
+    tried again, and only by whoever moves it from failed to sending first.
+    """
+    days = reminder_days()
     recipient = invoice.payer_organisation.billing_email
     status = InvoiceReminder.Status.SENDING if recipient else InvoiceReminder.Status.NO_CONTACT
     try:
@@ -135,8 +131,6 @@ def invoice_reminder_send(
                     },
                 )
     except IntegrityError:
-        # Recorded before. Only a failed send is tried again, and only by whoever moves it
-        # from failed to sending first.
         retried = InvoiceReminder.objects.filter(
             invoice=invoice, step=step, status=InvoiceReminder.Status.FAILED
         ).update(status=InvoiceReminder.Status.SENDING, recipient=recipient)
@@ -145,17 +139,27 @@ def invoice_reminder_send(
         reminder = InvoiceReminder.objects.get(invoice=invoice, step=step)
     if not recipient:
         logger.info("invoice %s: reminder %s not sent, no billing e-mail", invoice.number, step)
-        return InvoiceReminder.Status.NO_CONTACT
-    subject, body = reminder_text(invoice=invoice, amount_open=amount_open, step=step)
-    try:
-        send_mail(subject, body, None, [recipient])
-    except Exception:
-        # The mail server may be down; the next run tries again.
-        logger.exception("invoice %s: reminder %s could not be sent", invoice.number, step)
-        InvoiceReminder.objects.filter(pk=reminder.pk).update(status=InvoiceReminder.Status.FAILED)
-        return InvoiceReminder.Status.FAILED
-    InvoiceReminder.objects.filter(pk=reminder.pk, status=InvoiceReminder.Status.SENDING).update(
+    return reminder
+
+
+def invoice_reminder_claim(*, reminder_id: int) -> InvoiceReminder | None:
+    """Take a failed reminder for another try (failed -> sending); None if someone else has it
+    or it has been sent meanwhile."""
+    claimed = InvoiceReminder.objects.filter(
+        pk=reminder_id, status=InvoiceReminder.Status.FAILED
+    ).update(status=InvoiceReminder.Status.SENDING)
+    if not claimed:
+        return None
+    return InvoiceReminder.objects.select_related("invoice").get(pk=reminder_id)
+
+
+def invoice_reminder_sent(*, reminder_id: int) -> None:
+    InvoiceReminder.objects.filter(pk=reminder_id, status=InvoiceReminder.Status.SENDING).update(
         status=InvoiceReminder.Status.SENT, sent_at=timezone.now()
     )
-    logger.info("invoice %s: reminder %s sent", invoice.number, step)
-    return InvoiceReminder.Status.SENT
+
+
+def invoice_reminder_failed(*, reminder_id: int) -> None:
+    InvoiceReminder.objects.filter(pk=reminder_id, status=InvoiceReminder.Status.SENDING).update(
+        status=InvoiceReminder.Status.FAILED
+    )

@@ -56,9 +56,9 @@ def letter_pdf(
     return buffer.getvalue()
 
 
-def letter_store(*, notice_id: int, pdf: bytes) -> str:
-    """Store the PDF for printing; return its name under MEDIA_ROOT (no personal data in it)."""
-    name = f"letters/notice-{notice_id}.pdf"
+def letter_store(*, name: str, pdf: bytes) -> str:
+    """Store the PDF for printing as ``name`` ("letters/notice-12.pdf": no personal data in it),
+    replacing an earlier print of it; return the name it was stored under."""
     if default_storage.exists(name):
         default_storage.delete(name)
     return default_storage.save(name, ContentFile(pdf))

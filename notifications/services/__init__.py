@@ -4,7 +4,6 @@ from notifications.services.delivery import (
     DeliveryOutcome,
     notice_channel,
     notice_deliver,
-    notice_mark_queued,
     notices_dispatch_batch,
 )
 from notifications.services.records import (
@@ -30,7 +29,6 @@ __all__ = [
     "membership_subject",
     "notice_channel",
     "notice_deliver",
-    "notice_mark_queued",
     "notices_dispatch_batch",
     "organisation_notice_deliver",
     "organisation_notices_due",

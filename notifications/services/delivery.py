@@ -12,17 +12,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from enrolment.models import Membership, Person
 from enrolment.services.memberships import membership_window_ends_for, membership_window_start
-from notifications.channels import PermanentDeliveryError, TemporaryDeliveryError
-from notifications.channels.letter import letter_pdf, letter_store
-from notifications.channels.mail import email_send
-from notifications.channels.sms import sms_backend
+from notifications import transport
 from notifications.models import Notice
 from notifications.quiet_hours import quiet_hours_end
 from notifications.rendering import NoticeFacts, RenderedNotice, notice_render
@@ -94,16 +90,24 @@ def notice_deliver(*, notice_id: int, now: dt.datetime | None = None) -> Deliver
         rendered = notice_render(
             kind=notice.kind, language=notice.person.language, facts=facts, today=today
         )
-        final_status, provider_id, document = _send(notice, channel, rendered)
-    except TemporaryDeliveryError as exc:
-        return _temporary_failure(notice, exc.code, now)
-    except PermanentDeliveryError as exc:
-        return _failed(notice, exc.code)
     except Exception as exc:
-        # A bug or a broken template: never retried blindly, never logged with its message
-        # (it may quote the member's data). Staff see the code in the admin.
-        logger.error("notice %s raised %s while sending", notice_id, type(exc).__name__)
+        # A broken template: never retried blindly. Logged with its traceback, not its text
+        # (it may quote the member's data); staff see the code in the admin.
+        logger.exception("notice %s could not be rendered", notice_id)
         return _failed(notice, f"error_{type(exc).__name__}")
+    outcome = transport.deliver(
+        _message(notice, channel, rendered),
+        item="notice",
+        item_id=notice.pk,
+        attempt=notice.attempts,
+        now=now,
+    )
+    if outcome.result == "temporary" and outcome.retry_at is not None:
+        return _deferred(notice, outcome.code, outcome.retry_at)
+    if not outcome.sent:
+        return _failed(notice, outcome.code)
+    final_status = N.QUEUED_FOR_PRINT if channel == Notice.Channel.LETTER else N.SENT
+    provider_id, document = outcome.provider_id, outcome.document
 
     with transaction.atomic():
         Notice.objects.filter(pk=notice_id, status=N.SENDING).update(
@@ -119,11 +123,6 @@ def notice_deliver(*, notice_id: int, now: dt.datetime | None = None) -> Deliver
             membership_window_start(membership_id=notice.membership_id, spell=spell, sent_on=today)
     logger.info("notice %s (%s) %s by %s", notice_id, notice.kind, final_status, channel)
     return DeliveryOutcome(final_status)
-
-
-def notice_mark_queued(*, notice_id: int, at: dt.datetime) -> None:
-    """Note that a delivery task is scheduled for ``at``, so the dispatcher leaves it alone."""
-    Notice.objects.filter(pk=notice_id, status__in=PENDING).update(queued_at=at)
 
 
 def notices_dispatch_batch(
@@ -232,53 +231,37 @@ def _recipient(notice: Notice) -> tuple[str, str | None]:
     return channel, address.get(channel)
 
 
-def _send(notice: Notice, channel: str, rendered: RenderedNotice) -> tuple[str, str, str]:
-    """Hand the notice to its channel; return (status, provider id, document name)."""
-    person = notice.person
-    address = _recipient(notice)[1]
+def _message(notice: Notice, channel: str, rendered: RenderedNotice) -> transport.Message:
+    """The notice as a message for its channel: the SMS text, the e-mail, or the letter."""
+    reference = str(notice.pk)
     if channel == Notice.Channel.SMS:
-        return N.SENT, sms_backend().send(address, rendered.sms), ""
+        return transport.Message(
+            channel, to=_recipient(notice)[1] or "", reference=reference, body=rendered.sms
+        )
     if channel == Notice.Channel.EMAIL:
-        provider_id = email_send(
-            to=address,
+        return transport.Message(
+            channel,
+            to=_recipient(notice)[1] or "",
+            reference=reference,
             subject=rendered.subject,
             body=rendered.body,
-            reference=str(notice.pk),
         )
-        return N.SENT, provider_id, ""
-    address = settings.UNIONROLL_UNION_ADDRESS.split("|")
-    pdf = letter_pdf(
-        sender=[settings.UNIONROLL_UNION_NAME, *address],
-        recipient=f"{person.first_name} {person.last_name}",
-        date_text=rendered.dated,
-        title=rendered.subject,
-        paragraphs=rendered.paragraphs,
+    person = notice.person
+    return transport.Message(
+        channel,
+        to=f"{person.first_name} {person.last_name}",
         reference=f"{notice.kind} {notice.pk}",
+        subject=rendered.subject,
+        dated=rendered.dated,
+        paragraphs=rendered.paragraphs,
+        document_name=f"letters/notice-{notice.pk}.pdf",
     )
-    return N.QUEUED_FOR_PRINT, "", letter_store(notice_id=notice.pk, pdf=pdf)
 
 
-def notice_retry_at(*, attempts: int, now: dt.datetime) -> dt.datetime | None:
-    """When to try again after a temporary failure of attempt number ``attempts``, or None once
-    UNIONROLL_NOTICE_MAX_ATTEMPTS are used up: 60 s, 2 min, 4 min, 8 min, ... by default."""
-    if attempts >= settings.UNIONROLL_NOTICE_MAX_ATTEMPTS:
-        return None
-    return now + dt.timedelta(seconds=settings.UNIONROLL_NOTICE_RETRY_SECONDS * 2 ** (attempts - 1))
-
-
-def _temporary_failure(notice: Notice, code: str, now: dt.datetime) -> DeliveryOutcome:
-    retry_at = notice_retry_at(attempts=notice.attempts, now=now)
-    if retry_at is None:
-        return _failed(notice, code)
+def _deferred(notice: Notice, code: str, retry_at: dt.datetime) -> DeliveryOutcome:
+    """Failed for now: the dispatcher picks it up again at ``retry_at``."""
     Notice.objects.filter(pk=notice.pk, status=N.SENDING).update(
         status=N.DEFERRED, last_error=code, not_before=retry_at, queued_at=None
-    )
-    logger.warning(
-        "notice %s attempt %s failed (%s); retry at %s",
-        notice.pk,
-        notice.attempts,
-        code,
-        retry_at.isoformat(),
     )
     return DeliveryOutcome(N.DEFERRED, retry_at=retry_at)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,8 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from notifications.models import Notice, OrganisationNotice
+
+logger = logging.getLogger(__name__)
 
 DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
 LIVE_STATUSES = ["enrolled", "active", "opted_in"]
@@ -325,9 +328,7 @@ def organisation_notice_deliver(*, notice_id: int, now: dt.datetime | None = Non
     from django.db.models import F
 
     from employers.models import Organisation
-    from notifications.channels import PermanentDeliveryError, TemporaryDeliveryError
-    from notifications.channels.mail import email_send
-    from notifications.services.delivery import notice_retry_at
+    from notifications import transport
 
     now = now or timezone.now()
     S = OrganisationNotice.Status
@@ -351,21 +352,27 @@ def organisation_notice_deliver(*, notice_id: int, now: dt.datetime | None = Non
         return S.FAILED
     try:
         subject, body = access_notice_render(notice.data, organisation_name=organisation.name)
-        provider_id = email_send(to=to, subject=subject, body=body, reference=f"org-{notice.pk}")
-    except TemporaryDeliveryError as exc:
-        retry_at = notice_retry_at(attempts=notice.attempts, now=now)
-        if retry_at is None:
-            return _organisation_failed(notice_id, exc.code)
+    except Exception as exc:
+        logger.exception("access notice %s could not be rendered", notice_id)
+        return _organisation_failed(notice_id, f"error_{type(exc).__name__}")
+    outcome = transport.deliver(
+        transport.Message(
+            transport.EMAIL, to=to, reference=f"org-{notice.pk}", subject=subject, body=body
+        ),
+        item="organisation_notice",
+        item_id=notice.pk,
+        attempt=notice.attempts,
+        now=now,
+    )
+    if outcome.result == "temporary" and outcome.retry_at is not None:
         OrganisationNotice.objects.filter(pk=notice_id, status=S.SENDING).update(
-            status=S.DEFERRED, last_error=exc.code, not_before=retry_at
+            status=S.DEFERRED, last_error=outcome.code, not_before=outcome.retry_at
         )
         return S.DEFERRED
-    except PermanentDeliveryError as exc:
-        return _organisation_failed(notice_id, exc.code)
-    except Exception as exc:
-        return _organisation_failed(notice_id, f"error_{type(exc).__name__}")
+    if not outcome.sent:
+        return _organisation_failed(notice_id, outcome.code)
     OrganisationNotice.objects.filter(pk=notice_id, status=S.SENDING).update(
-        status=S.SENT, sent_at=now, provider_id=provider_id[:100], last_error=""
+        status=S.SENT, sent_at=now, provider_id=outcome.provider_id, last_error=""
     )
     return S.SENT
 

@@ -14,8 +14,9 @@ from django.db import IntegrityError, transaction
 
 from levies.models import InvoiceReminder, Payment
 from levies.selectors import arrears_ageing, invoices_overdue, payer_statement
-from levies.services.arrears import invoice_reminders_send, reminder_days
-from levies.tasks import invoice_reminders_send_task
+from levies.services.arrears import reminder_days
+from notifications.services.reminders import invoice_reminders_send
+from notifications.tasks import invoice_reminders_send_task
 from tests.employers.factories import OrganisationFactory
 from tests.levies.desk_helpers import issued, stripe_paid
 from tests.levies.payments import documents_match_their_postings
@@ -178,7 +179,7 @@ def test_a_failed_send_is_tried_again_on_the_next_run(payer, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("mail server down")
 
-    monkeypatch.setattr("levies.services.arrears.send_mail", broken)
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
     assert invoice_reminders_send(today=_day(7))["failed"] == 1
     monkeypatch.undo()
     assert invoice_reminders_send(today=_day(8))["sent"] == 1

@@ -159,12 +159,16 @@ def test_a_notice_due_in_quiet_hours_waits_and_is_recorded_deferred(local_now, s
         assert notice.not_before > local_now
 
 
-def test_with_a_worker_the_deferred_task_is_scheduled_for_08_00(monkeypatch, sms_outbox):
+def test_with_a_worker_a_deferred_notice_is_left_to_the_dispatcher_not_scheduled_ahead(
+    monkeypatch, sms_outbox
+):
+    # A Redis broker hands an unacknowledged ETA message out again after its visibility
+    # timeout: retries come from the database, never from task messages hours ahead.
     from unionroll.celery import app
 
     scheduled = []
     monkeypatch.setattr(
-        tasks.notice_deliver_task, "apply_async", lambda args, eta: scheduled.append((args, eta))
+        tasks.notice_deliver_task, "apply_async", lambda *a, **kw: scheduled.append((a, kw))
     )
     notice = NoticeFactory()
 
@@ -173,10 +177,13 @@ def test_with_a_worker_the_deferred_task_is_scheduled_for_08_00(monkeypatch, sms
         # apply() runs the task body here, as a worker would.
         tasks.notice_deliver_task.apply(args=(notice.pk,))
 
-    assert scheduled == [((notice.pk,), _local(2026, 3, 29, 8, 0))]
+    assert scheduled == []
     notice.refresh_from_db()
-    # Marked as queued for 08:00, so the dispatcher does not queue it a second time.
-    assert notice.queued_at == _local(2026, 3, 29, 8, 0)
+    # Not marked as queued: the dispatcher's 08:00 run takes it.
+    assert (notice.status, notice.queued_at) == ("deferred", None)
+    assert notice.not_before == _local(2026, 3, 29, 8, 0)
+    with time_machine.travel(_local(2026, 3, 29, 8, 0), tick=False):
+        assert notices_dispatch_batch() == [notice.pk]
 
 
 def test_dispatcher_takes_nothing_in_quiet_hours_and_sends_deferred_notices_at_08_00(sms_outbox):

@@ -22,6 +22,7 @@ from enrolment import credentials as signin
 from enrolment.models import AccessCode, Membership, SignInLink
 from notifications.models import Notice
 from notifications.services import delivery, notice_deliver
+from notifications.services.signin_links import signin_link_send, signin_links_retry
 from portal.session import SESSION_KEY
 from tests.employers.factories import SectorFactory, UserFactory
 from tests.enrolment.factories import MembershipFactory, PersonFactory
@@ -334,9 +335,9 @@ def test_a_sent_link_is_not_sent_again_by_a_repeated_task_nor_after_use(sms_outb
     membership = _member()
     link, token = signin._link_new(membership_id=membership.pk, channel="sms")
 
-    first = signin.signin_link_send(link_id=link.pk, token=token)
-    again = signin.signin_link_send(link_id=link.pk, token=token)
-    wrong_token = signin.signin_link_send(link_id=link.pk, token="x" * 43)
+    first = signin_link_send(link_id=link.pk, token=token)
+    again = signin_link_send(link_id=link.pk, token=token)
+    wrong_token = signin_link_send(link_id=link.pk, token="x" * 43)
 
     assert (first, again, wrong_token) == ("sent", "skipped", "skipped")
     assert len(sms_outbox()) == 1
@@ -345,7 +346,7 @@ def test_a_sent_link_is_not_sent_again_by_a_repeated_task_nor_after_use(sms_outb
     assert link.sent_at is not None
 
 
-def test_a_link_whose_sms_failed_for_now_is_sent_by_the_retry(sms_outbox, monkeypatch):
+def test_a_link_whose_sms_failed_for_now_is_sent_by_the_dispatchers_retry(sms_outbox, monkeypatch):
     from notifications.channels import sms
     from notifications.channels.sms import FileSmsBackend, TemporarySmsError
 
@@ -357,12 +358,19 @@ def test_a_link_whose_sms_failed_for_now_is_sent_by_the_retry(sms_outbox, monkey
             raise TemporarySmsError("sms_http_503")
 
     monkeypatch.setattr(sms, "sms_backend", lambda: DownForNow())
-    with pytest.raises(TemporarySmsError):
-        signin.signin_link_send(link_id=link.pk, token=token)
+    assert signin_link_send(link_id=link.pk, token=token) == "deferred"
     monkeypatch.setattr(sms, "sms_backend", lambda: FileSmsBackend())
 
-    assert signin.signin_link_send(link_id=link.pk, token=token) == "sent"
-    assert len(sms_outbox()) == 1
+    # Not before the retry policy's first wait (60 s); then once, from the database.
+    assert signin_links_retry() == 0
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)
+    assert signin_links_retry(now=later) == 1
+    assert signin_links_retry(now=later) == 0
+    [message] = sms_outbox()
+    # The retry carries a fresh token (the first was never stored): it signs in, the first not.
+    fresh = re.search(r"/my/link/([\w-]+)", message["text"]).group(1)
+    assert signin.signin_link_usable(token=fresh, now=later)
+    assert not signin.signin_link_usable(token=token, now=later)
 
 
 # --- No enumeration ---------------------------------------------------------------------------

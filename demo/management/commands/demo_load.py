@@ -50,8 +50,8 @@ from levies.selectors import (
     invoices_overdue,
 )
 from levies.services import levies_assess, levy_scheme_load, period_billing_issue
-from levies.services.arrears import invoice_reminders_send
 from levies.services.bank_import import bank_statement_import
+from notifications.services.reminders import invoice_reminders_send
 from unionroll.exceptions import ApplicationError
 from unionroll.synthetic import write_roster_csv
 

@@ -31,6 +31,7 @@ from api.serializers import (
 )
 from api.throttling import RosterUploadThrottle
 from employers.models import ApiKey, User
+from enrolment.exports import roster_errors_csv_response
 from enrolment.models import RosterUpload
 from enrolment.selectors import (
     roster_organisation_for,
@@ -39,7 +40,6 @@ from enrolment.selectors import (
 )
 from enrolment.services import roster_size_check, roster_submit
 from enrolment.uploads import roster_refused_size, roster_size_limit_install
-from enrolment.views import roster_errors_csv_response
 from levies.selectors import invoices_visible_to
 from levies.views import invoice_pdf_response
 from unionroll.spreadsheets import spreadsheet_safe

@@ -175,7 +175,8 @@ def membership_describe(membership: Membership) -> dict[str, Any]:
 
 
 def membership_state_from_events(membership: Membership) -> str | None:
-    """Replay the event log: the last event's to-state is the state (invariant 2)."""
+    """Replay the event log: the last event's to-state is the state (invariant 2 of
+    docs/architecture.md)."""
     states = list(membership.events.order_by("id").values_list("from_status", "to_status"))
     current: str | None = None
     for from_status, to_status in states:

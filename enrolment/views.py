@@ -6,7 +6,6 @@ upload is a 404, so its existence is not revealed. Uploading goes through ``rost
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 
 from django.core.paginator import Paginator
@@ -19,23 +18,21 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from employers.access import organisation_staff_required
 from employers.models import Organisation
+from enrolment.exports import roster_errors_csv_response
 from enrolment.forms import RosterUploadForm
 from enrolment.models import RosterUpload
 from enrolment.selectors import (
     roster_counts_visible_to,
     roster_progress,
-    roster_upload_result,
     roster_upload_summary_for,
     roster_uploads_visible_to,
 )
 from enrolment.services import roster_submit
 from enrolment.uploads import roster_refused_size, roster_size_limit_install
 from unionroll.exceptions import ApplicationError
-from unionroll.spreadsheets import spreadsheet_safe
 
 RUNNING = (RosterUpload.Status.RECEIVED, RosterUpload.Status.PROCESSING)
 UPLOADS_PER_PAGE = 25
-ERRORS_CSV_COLUMNS = ("row", "column", "code", "message", "value")
 
 
 @organisation_staff_required
@@ -146,22 +143,6 @@ def roster_status_json(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def roster_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return roster_errors_csv_response(_visible_upload(request, pk))
-
-
-def roster_errors_csv_response(upload: RosterUpload) -> HttpResponse:
-    """The error report as a CSV download; the API serves the same file."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    # The id, not the client's file name: file names can name people.
-    response["Content-Disposition"] = f'attachment; filename="roster-{upload.pk}-errors.csv"'
-    response["Cache-Control"] = "no-store"
-    # A byte-order mark makes Excel read the file as UTF-8, so Polish and Romanian names survive.
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(ERRORS_CSV_COLUMNS)
-    for error in roster_upload_result(upload)["errors"]:
-        # The values come from the uploaded file: "=HYPERLINK(...)" must stay text.
-        writer.writerow(spreadsheet_safe(error.get(column)) for column in ERRORS_CSV_COLUMNS)
-    return response
 
 
 def _changes_rows(changes: dict) -> list[tuple[str, str, str]]:

@@ -60,8 +60,7 @@ def notices_dispatch_task() -> int:
             notices_deliver_task.delay(ids[start : start + DELIVERY_CHUNK])
         queued += len(ids)
     # Everything else the outbound pipeline failed to send for now, whose time has come.
-    for notice_id in services.organisation_notices_due():
-        organisation_notice_deliver_task.delay(notice_id)
+    organisation_notices_retry_task.delay()
     invoice_reminders_retry_task.delay()
     signin_links_retry_task.delay()
     return queued
@@ -117,7 +116,7 @@ def organisation_notice_deliver_task(notice_id: int) -> str:
 
 @shared_task(acks_late=True)
 def organisation_notices_retry_task() -> int:
-    """Beat, every few minutes: access notices whose retry time has come."""
+    """From the dispatcher: access notices whose retry time has come."""
     from notifications import services
 
     ids = services.organisation_notices_due()

@@ -210,8 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "levies.tasks.levies_assess_and_invoice_closed_periods",
         "schedule": crontab(hour=5, minute=30),
     },
-    # Notices that are due (welcome notices of applied rosters, retries, those held back by the
-    # quiet hours) are handed to delivery tasks in batches (docs/notifications.md).
+    # The outbound pipeline's dispatcher: notices that are due (welcome notices of applied
+    # rosters, those held back by the quiet hours) and every message whose send failed for now
+    # and whose retry time has come (member and access notices, payment reminders, sign-in
+    # links) are handed to delivery tasks (docs/architecture.md, "One outbound pipeline").
     "notices-dispatch": {
         "task": "notifications.tasks.notices_dispatch_task",
         "schedule": 60 * 5,
@@ -242,11 +244,6 @@ CELERY_BEAT_SCHEDULE = {
     "roster-files-purge": {
         "task": "enrolment.tasks.roster_files_purge_task",
         "schedule": 60 * 60,
-    },
-    # Access notices of workplace visits to hirers and agencies that failed for a while.
-    "organisation-notices-retry": {
-        "task": "notifications.tasks.organisation_notices_retry_task",
-        "schedule": 60 * 5,
     },
 }
 

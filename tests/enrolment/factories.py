@@ -74,7 +74,8 @@ class RosterUploadFactory(factory.django.DjangoModelFactory):
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
-    """A membership enrolled by a roster, with the event that created it (invariant 2)."""
+    """A membership enrolled by a roster, with the event that created it (invariant 2 of
+    docs/architecture.md)."""
 
     class Meta:
         model = Membership

@@ -9,9 +9,9 @@ import io
 import pytest
 from django.test import TestCase
 
+from enrolment.exports import roster_errors_csv_response
 from enrolment.models import Person, RosterUpload
 from enrolment.services import roster_import_path
-from enrolment.views import roster_errors_csv_response
 from tests.employers.factories import OrganisationFactory
 
 from .rosters import worker, write_roster

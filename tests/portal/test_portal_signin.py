@@ -20,8 +20,9 @@ from django.urls import reverse
 
 from enrolment import credentials as signin
 from enrolment.models import AccessCode, Membership, SignInLink
+from notifications.channels import letter as letter_channel
 from notifications.models import Notice
-from notifications.services import delivery, notice_deliver
+from notifications.services import notice_deliver
 from notifications.services.signin_links import signin_link_send, signin_links_retry
 from portal.session import SESSION_KEY
 from tests.employers.factories import SectorFactory, UserFactory
@@ -634,7 +635,7 @@ def test_a_welcome_letter_carries_a_code_that_signs_in_with_the_date_of_birth(cl
         printed.update(kwargs)
         return b"%PDF-1.4 test"
 
-    monkeypatch.setattr(delivery, "letter_pdf", letter_pdf)
+    monkeypatch.setattr(letter_channel, "letter_pdf", letter_pdf)
 
     outcome = notice_deliver(notice_id=notice.pk, now=DAYTIME)
 

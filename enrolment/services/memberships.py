@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from employers.models import User
 from enrolment.models import EnrolmentPolicy, Membership, MembershipEvent
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Conflict
 
 S = Membership.Status
 
@@ -73,7 +73,7 @@ def membership_opt_out(
     with transaction.atomic():
         m = _locked(membership)
         if m.status not in OPT_OUT_FROM:
-            raise ApplicationError(
+            raise Conflict(
                 "membership_not_active",
                 "This membership has already ended; there is nothing to opt out of.",
                 {"membership": m.pk, "status": m.status},
@@ -114,7 +114,7 @@ def membership_opt_in(
     with transaction.atomic():
         m = _locked(membership)
         if m.status not in OPT_IN_FROM:
-            raise ApplicationError(
+            raise Conflict(
                 "membership_not_opted_out",
                 "This person is a member already; there is nothing to opt back in to.",
                 {"membership": m.pk, "status": m.status},

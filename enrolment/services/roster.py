@@ -33,7 +33,7 @@ from employers.models import ApiKey, Organisation, Site, User
 from enrolment.models import RosterUpload
 from enrolment.roster.sources import megabytes
 from enrolment.roster.types import ReferenceData, RosterIssue
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Invalid, TooLarge
 
 from . import ingest_sql
 
@@ -59,7 +59,9 @@ def _new_upload(
 ) -> RosterUpload:
     """An unsaved upload for this file, with its hash and size; the file is left at its start."""
     if organisation.kind != Organisation.Kind.AGENCY:
-        raise ApplicationError(
+        # Invalid, not Refused: the file is for the wrong kind of organisation, and clients of
+        # the API have always been answered 400 for it.
+        raise Invalid(
             "not_an_employer",
             "Only agencies and employers upload payroll rosters.",
             {"organisation": organisation.kvk},
@@ -72,7 +74,7 @@ def _new_upload(
         size += len(chunk)
     fileobj.seek(0)
     if size == 0:
-        raise ApplicationError("empty_file", "The file is empty.")
+        raise Invalid("empty_file", "The file is empty.")
     return RosterUpload(
         organisation=organisation,
         source=source,
@@ -126,7 +128,7 @@ def roster_size_check(*, size: int) -> None:
     """Refuse a file over ``UNIONROLL_ROSTER_MAX_BYTES`` before it is stored or read."""
     limit = settings.UNIONROLL_ROSTER_MAX_BYTES
     if size > limit:
-        raise ApplicationError(
+        raise TooLarge(
             "file_too_large",
             f"This file is {megabytes(size)}; files up to {megabytes(limit)} can be uploaded.",
             {"size": size, "max_size": limit},

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,8 @@ DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
 LIVE_STATUSES = ["enrolled", "active", "opted_in"]
 # Statuses of a notice that may have reached the member: they count as "told".
 TOLD_STATUSES = ["sending", "sent", "queued_for_print"]
+
+logger = logging.getLogger(__name__)
 
 
 def visit_subject(*, visit_id: int, version: int) -> str:
@@ -363,6 +366,9 @@ def organisation_notice_deliver(*, notice_id: int, now: dt.datetime | None = Non
     except PermanentDeliveryError as exc:
         return _organisation_failed(notice_id, exc.code)
     except Exception as exc:
+        # A bug or a broken template: not retried. Staff see the code in the admin; the log
+        # has the stack trace, without the error's text (it may quote the notice's data).
+        logger.exception("organisation notice %s raised while sending", notice_id)
         return _organisation_failed(notice_id, f"error_{type(exc).__name__}")
     OrganisationNotice.objects.filter(pk=notice_id, status=S.SENDING).update(
         status=S.SENT, sent_at=now, provider_id=provider_id[:100], last_error=""

@@ -16,24 +16,40 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import (
+    ApplicationError,
+    Conflict,
+    Invalid,
+    NotFound,
+    Refused,
+    TooLarge,
+    Unavailable,
+)
 
-# Service error codes that mean something other than "your request cannot be done as asked".
-# Anything not listed is a 400: the caller can fix it and try again.
-APPLICATION_ERROR_STATUS: dict[str, int] = {
-    "not_found": status.HTTP_404_NOT_FOUND,
-    "permission_denied": status.HTTP_403_FORBIDDEN,
-    "conflict": status.HTTP_409_CONFLICT,
-    "file_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+# The HTTP status of each kind of service error (unionroll/exceptions.py). The kind, not the
+# code, decides: a service adding a code needs no entry here. An error of no listed kind is a
+# 400: the caller can fix the request and try again.
+APPLICATION_ERROR_STATUS: dict[type[ApplicationError], int] = {
+    Invalid: status.HTTP_400_BAD_REQUEST,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Conflict: status.HTTP_409_CONFLICT,
+    Refused: status.HTTP_403_FORBIDDEN,
+    TooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
+
+
+def application_error_status(exc: ApplicationError) -> int:
+    """The status for a service error: that of the nearest kind it is (or 400)."""
+    for kind in type(exc).__mro__:
+        if kind in APPLICATION_ERROR_STATUS:
+            return APPLICATION_ERROR_STATUS[kind]
+    return status.HTTP_400_BAD_REQUEST
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(
-            exc.as_dict(),
-            status=APPLICATION_ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST),
-        )
+        return Response(exc.as_dict(), status=application_error_status(exc))
 
     response = drf_exception_handler(exc, context)
     if response is None:

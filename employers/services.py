@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from employers.models import ApiKey, Organisation, Sector, Site, User, WorkplaceVisit
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Conflict, Invalid, NotFound, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +44,15 @@ def sector_add(
 
     code = code.strip()
     if not code or not re.fullmatch(r"[-a-zA-Z0-9_]+", code):
-        raise ApplicationError(
+        raise Invalid(
             "invalid_sector_code",
             "A sector code uses only letters, digits, hyphens and underscores.",
             {"code": code},
         )
     if not name.strip():
-        raise ApplicationError("invalid_name", "A sector needs a name.")
+        raise Invalid("invalid_name", "A sector needs a name.")
     if Sector.objects.filter(code=code).exists():
-        raise ApplicationError(
+        raise Conflict(
             "sector_exists", f"A sector with code {code} already exists.", {"code": code}
         )
     try:
@@ -63,7 +63,7 @@ def sector_add(
             EnrolmentPolicy.objects.create(sector=sector, covered=covered)
     except IntegrityError as exc:
         # Another process created the same code between our check and our insert.
-        raise ApplicationError(
+        raise Conflict(
             "sector_exists", f"A sector with code {code} already exists.", {"code": code}
         ) from exc
     logger.info("sector %s added (covered: %s)", code, covered)
@@ -75,7 +75,7 @@ def _sectors_by_code(codes: Iterable[str]) -> list[Sector]:
     found = {s.code: s for s in Sector.objects.filter(code__in=wanted)}
     missing = [c for c in wanted if c not in found]
     if missing:
-        raise ApplicationError(
+        raise NotFound(
             "unknown_sector",
             f"No sector with code {', '.join(missing)}.",
             {"sectors": missing},
@@ -98,23 +98,21 @@ def organisation_add(
     workplace visits (the billing address if empty)."""
     kvk = kvk.strip()
     if not KVK_RE.fullmatch(kvk):
-        raise ApplicationError(
-            "invalid_kvk", "A KvK number has exactly 8 digits.", {"kvk": kvk[:20]}
-        )
+        raise Invalid("invalid_kvk", "A KvK number has exactly 8 digits.", {"kvk": kvk[:20]})
     if kind not in Organisation.Kind.values:
-        raise ApplicationError(
+        raise Invalid(
             "invalid_kind",
             f"The kind of organisation must be one of: {', '.join(Organisation.Kind.values)}.",
             {"kind": kind},
         )
     if not name.strip():
-        raise ApplicationError("invalid_name", "An organisation needs a name.")
+        raise Invalid("invalid_name", "An organisation needs a name.")
     billing_email = billing_email.strip()
     if billing_email:
         try:
             validate_email(billing_email)
         except ValidationError:
-            raise ApplicationError(
+            raise Invalid(
                 "invalid_billing_email", "The billing e-mail address is not valid."
             ) from None
     contact_email = contact_email.strip()
@@ -122,11 +120,11 @@ def organisation_add(
         try:
             validate_email(contact_email)
         except ValidationError:
-            raise ApplicationError(
+            raise Invalid(
                 "invalid_contact_email", "The contact e-mail address is not valid."
             ) from None
     sectors = _sectors_by_code(sector_codes)
-    exists_error = ApplicationError(
+    exists_error = Conflict(
         "organisation_exists",
         f"An organisation with KvK number {kvk} already exists.",
         {"kvk": kvk},
@@ -156,21 +154,21 @@ def site_add(*, hirer_kvk: str, code: str, name: str, sector_code: str, address:
     code = code.strip()
     hirer = Organisation.objects.filter(kvk=hirer_kvk).first()
     if hirer is None:
-        raise ApplicationError(
+        raise NotFound(
             "unknown_hirer", f"No organisation with KvK number {hirer_kvk}.", {"kvk": hirer_kvk}
         )
     if hirer.kind != Organisation.Kind.HIRER:
-        raise ApplicationError(
+        raise Invalid(
             "not_a_hirer",
             f"{hirer.name} is not registered as a hirer; only hirers have sites.",
             {"kvk": hirer_kvk},
         )
     if not code:
-        raise ApplicationError("invalid_site_code", "A site needs a code.")
+        raise Invalid("invalid_site_code", "A site needs a code.")
     if not name.strip():
-        raise ApplicationError("invalid_name", "A site needs a name.")
+        raise Invalid("invalid_name", "A site needs a name.")
     (sector,) = _sectors_by_code([sector_code])
-    exists_error = ApplicationError(
+    exists_error = Conflict(
         "site_exists",
         f"{hirer.name} already has a site with code {code}.",
         {"kvk": hirer_kvk, "code": code},
@@ -202,15 +200,15 @@ def user_add(
     Django staff, so the admin site stays closed to them.
     """
     if (organisation is None) == (not union_admin):
-        raise ApplicationError(
+        raise Invalid(
             "invalid_user_role",
             "A user belongs to exactly one organisation, or is a union admin without one.",
         )
     username = username.strip()
     if not username:
-        raise ApplicationError("invalid_username", "A user needs a username.")
+        raise Invalid("invalid_username", "A user needs a username.")
     if User.objects.filter(username=username).exists():
-        raise ApplicationError(
+        raise Conflict(
             "user_exists", f"A user named {username} already exists.", {"username": username}
         )
     user = User(
@@ -223,15 +221,13 @@ def user_add(
     try:
         validate_password(password, user=user)
     except ValidationError as exc:
-        raise ApplicationError(
-            "weak_password", " ".join(exc.messages), {"problems": exc.messages}
-        ) from exc
+        raise Invalid("weak_password", " ".join(exc.messages), {"problems": exc.messages}) from exc
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        raise ApplicationError(
+        raise Conflict(
             "user_exists", f"A user named {username} already exists.", {"username": username}
         ) from exc
     logger.info("user %s added (union admin: %s)", user.pk, union_admin)
@@ -243,7 +239,7 @@ def api_key_create(
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with the plain key, which is never available again."""
     if not name.strip():
-        raise ApplicationError("invalid_name", "An API key needs a name.")
+        raise Invalid("invalid_name", "An API key needs a name.")
     # A 32-bit prefix collides rarely; a handful of retries makes a failure practically
     # impossible while the unique constraint keeps it correct.
     for _attempt in range(5):
@@ -262,7 +258,7 @@ def api_key_create(
             continue
         logger.info("api key %s created for organisation %s", prefix, organisation.kvk)
         return api_key, raw_key
-    raise ApplicationError("api_key_failed", "Could not create a unique API key; try again.")
+    raise Unavailable("api_key_failed", "Could not create a unique API key; try again.")
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
@@ -302,7 +298,7 @@ def _visit_unchanged_since(visit: WorkplaceVisit, expected_version: int | None) 
     """Refuse a change on top of one the admin has not seen (their form showed
     ``expected_version``)."""
     if expected_version is not None and visit.version != expected_version:
-        raise ApplicationError(
+        raise Conflict(
             "visit_changed",
             "Someone changed this visit meanwhile; reload it and try again.",
             {"version": visit.version},
@@ -320,27 +316,25 @@ def visit_validate(
 ) -> None:
     """Refuse a visit that cannot be held as given (the admin form shows these messages)."""
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
-        raise ApplicationError("invalid_visit_time", "A visit's times need a time zone.")
+        raise Invalid("invalid_visit_time", "A visit's times need a time zone.")
     if starts_at <= now:
-        raise ApplicationError("visit_in_past", "A visit cannot start in the past.")
+        raise Invalid("visit_in_past", "A visit cannot start in the past.")
     if ends_at <= starts_at:
-        raise ApplicationError("invalid_visit_time", "A visit must end after it starts.")
+        raise Invalid("invalid_visit_time", "A visit must end after it starts.")
     if not place.strip():
-        raise ApplicationError(
+        raise Invalid(
             "invalid_visit_place", "Say where on the site the union will be (e.g. the canteen)."
         )
     known = {code for code, _ in settings.LANGUAGES}
     unknown = sorted(set(languages) - known)
     if unknown:
-        raise ApplicationError(
+        raise Invalid(
             "unknown_language",
             f"Unknown language code(s): {', '.join(unknown)}.",
             {"languages": unknown},
         )
     if not 0 <= notify_days_ahead <= 60:
-        raise ApplicationError(
-            "invalid_notify_days", "Members are told between 0 and 60 days ahead."
-        )
+        raise Invalid("invalid_notify_days", "Members are told between 0 and 60 days ahead.")
 
 
 def visit_schedule(
@@ -410,7 +404,7 @@ def visit_reschedule(
         visit = WorkplaceVisit.objects.select_for_update().get(pk=visit_id)
         _visit_unchanged_since(visit, expected_version)
         if visit.status == WorkplaceVisit.Status.CANCELLED:
-            raise ApplicationError("visit_cancelled", "A cancelled visit cannot be changed.")
+            raise Conflict("visit_cancelled", "A cancelled visit cannot be changed.")
         new = {
             "starts_at": visit.starts_at if starts_at is None else starts_at,
             "ends_at": visit.ends_at if ends_at is None else ends_at,
@@ -426,7 +420,7 @@ def visit_reschedule(
         if all(getattr(visit, field) == value for field, value in new.items()):
             return visit
         if visit.starts_at <= now:
-            raise ApplicationError("visit_started", "A visit that has begun cannot be changed.")
+            raise Conflict("visit_started", "A visit that has begun cannot be changed.")
         visit_validate(**{k: v for k, v in new.items() if k != "note"}, now=now)
         for field, value in new.items():
             setattr(visit, field, value)
@@ -449,7 +443,7 @@ def visit_cancel(
             return visit
         _visit_unchanged_since(visit, expected_version)
         if visit.ends_at <= now:
-            raise ApplicationError("visit_over", "A visit that is over cannot be cancelled.")
+            raise Conflict("visit_over", "A visit that is over cannot be cancelled.")
         visit.status = WorkplaceVisit.Status.CANCELLED
         visit.version += 1
         visit.save(update_fields=["status", "version", "updated_at"])

@@ -35,7 +35,7 @@ from enrolment.models import AccessCode, Membership, SignInLink
 from enrolment.roster.fields import normalise_email
 from enrolment.roster.phones import normalise_phone
 from unionroll import events
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Invalid, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ def _link_new(
     *, membership_id: int, channel: str, now: dt.datetime | None = None
 ) -> tuple[SignInLink, str]:
     if channel not in CHANNELS:
-        raise ApplicationError("signin_channel_unknown", "Sign-in links go by SMS or e-mail.")
+        raise Invalid("signin_channel_unknown", "Sign-in links go by SMS or e-mail.")
     now = now or timezone.now()
     token = secrets.token_urlsafe(32)
     link = SignInLink.objects.create(
@@ -333,7 +333,7 @@ def access_code_issue(*, membership_id: int) -> str:
             continue  # another membership holds this code (1 in 2^40 per code): draw again
         logger.info("access code issued for membership %s", membership_id)
         return access_code_display(code)
-    raise ApplicationError("access_code_not_issued", "No free access code was found.")
+    raise Unavailable("access_code_not_issued", "No free access code was found.")
 
 
 @dataclass(frozen=True)

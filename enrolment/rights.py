@@ -25,7 +25,7 @@ from django.db.models import Q
 
 from enrolment.models import RightsText
 from enrolment.selectors import minimum_hourly_wage
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Invalid
 from unionroll.i18n import FALLBACK_LANGUAGE, notice_language
 
 CONTENT_DIR = Path(__file__).resolve().parent / "rights_content"
@@ -184,7 +184,7 @@ def rights_content_read(*, path: Path | str | None = None) -> list[dict[str, Any
         content = _read(file)
         language = content.get("language")
         if language not in known_languages:
-            raise ApplicationError(
+            raise Invalid(
                 "rights_content_invalid",
                 "A rights content file names a language the system does not offer.",
                 {"file": file.name, "language": language},
@@ -194,7 +194,7 @@ def rights_content_read(*, path: Path | str | None = None) -> list[dict[str, Any
                 "",
                 *PHASES,
             ):
-                raise ApplicationError(
+                raise Invalid(
                     "rights_content_invalid",
                     "A rights text has an unknown topic or phase.",
                     {"file": file.name, "text": number},

@@ -18,7 +18,7 @@ from enrolment.models import (
     RosterUpload,
     WorkerNumber,
 )
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Invalid, Refused
 from unionroll.money import round_money
 
 
@@ -196,23 +196,23 @@ def roster_organisation_for(*, user: Any, kvk: str | None) -> Organisation:
     union staff say for whom by KvK number. ``user`` is a User or an API-key principal."""
     if user.is_union_admin:
         if not kvk:
-            raise ApplicationError(
+            raise Invalid(
                 "organisation_required",
                 "Union staff must give the organisation's KvK number.",
                 {"organisation": ["Union staff must give the organisation's KvK number."]},
             )
         organisation = organisation_by_kvk(kvk)
         if organisation is None:
-            raise ApplicationError(
+            # The KvK number is a field of the upload, not the thing the request is about: a
+            # wrong value in it is the caller's input to fix (400, with the field's error).
+            raise Invalid(
                 "unknown_organisation",
                 "No organisation with this KvK number.",
                 {"organisation": ["No organisation with this KvK number."]},
             )
         return organisation
     if kvk and kvk != user.organisation.kvk:
-        raise ApplicationError(
-            "permission_denied", "You can only upload rosters for your own organisation."
-        )
+        raise Refused("permission_denied", "You can only upload rosters for your own organisation.")
     return user.organisation
 
 

@@ -60,3 +60,16 @@ def _tasks_run_eagerly(request):
         yield
     finally:
         app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _caplog_formats_like_the_deployed_logs(caplog):
+    # What a test reads in caplog.text is what the operators would read: stack traces without
+    # the exceptions' messages (unionroll/logs.py, the formatter of every handler in LOGGING).
+    from unionroll.logs import TracebackFormatter
+
+    handler = caplog.handler
+    previous = handler.formatter
+    handler.setFormatter(TracebackFormatter(previous._fmt, previous.datefmt))
+    yield
+    handler.setFormatter(previous)

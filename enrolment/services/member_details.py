@@ -14,7 +14,7 @@ from django.utils import timezone
 from enrolment.events import ContactDetailsReplaced
 from enrolment.models import Person
 from unionroll import events
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Invalid
 
 DETAIL_FIELDS = ("language", "phone", "email")
 
@@ -31,7 +31,7 @@ def person_details_update(
     ``None`` clears a phone number or e-mail address (and keeps a roster from filling it in).
     """
     if language not in {code for code, _ in settings.LANGUAGES}:
-        raise ApplicationError(
+        raise Invalid(
             "language_unknown", "This language is not one of the portal's.", {"language": language}
         )
     wanted = {"language": language, "phone": phone or None, "email": (email or "").strip() or None}
@@ -64,7 +64,7 @@ def person_language_set(*, person_id: int, language: str) -> bool:
     """The language switch for a signed-in member: their choice, kept from rosters. Returns
     whether it changed."""
     if language not in {code for code, _ in settings.LANGUAGES}:
-        raise ApplicationError(
+        raise Invalid(
             "language_unknown", "This language is not one of the portal's.", {"language": language}
         )
     # One conditional UPDATE: two quick taps on the switch write once.

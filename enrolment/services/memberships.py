@@ -13,7 +13,7 @@ from employers.models import User
 from enrolment.events import MembershipOptedIn, MembershipOptedOut
 from enrolment.models import EnrolmentPolicy, Membership, MembershipEvent
 from unionroll import events
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Conflict
 
 S = Membership.Status
 
@@ -75,7 +75,7 @@ def membership_opt_out(
     with transaction.atomic():
         m = _locked(membership)
         if m.status not in OPT_OUT_FROM:
-            raise ApplicationError(
+            raise Conflict(
                 "membership_not_active",
                 "This membership has already ended; there is nothing to opt out of.",
                 {"membership": m.pk, "status": m.status},
@@ -119,7 +119,7 @@ def membership_opt_in(
     with transaction.atomic():
         m = _locked(membership)
         if m.status not in OPT_IN_FROM:
-            raise ApplicationError(
+            raise Conflict(
                 "membership_not_opted_out",
                 "This person is a member already; there is nothing to opt back in to.",
                 {"membership": m.pk, "status": m.status},

@@ -16,7 +16,7 @@ from enrolment.models import (
     WorkerNumber,
 )
 from enrolment.services import ingest_sql
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Conflict
 
 S = Membership.Status
 
@@ -24,7 +24,7 @@ S = Membership.Status
 def _open_locked(duplicate: PossibleDuplicate) -> PossibleDuplicate:
     locked = PossibleDuplicate.objects.select_for_update().get(pk=duplicate.pk)
     if locked.status != PossibleDuplicate.Status.OPEN:
-        raise ApplicationError(
+        raise Conflict(
             "duplicate_already_decided",
             "Someone has already decided on this possible duplicate.",
             {"possible_duplicate": locked.pk, "status": locked.status},
@@ -63,7 +63,7 @@ def possible_duplicate_confirm(*, duplicate: PossibleDuplicate, user: User) -> P
         }
         keep, drop = persons[first], persons[second]
         if keep.merged_into_id or drop.merged_into_id:
-            raise ApplicationError(
+            raise Conflict(
                 "person_already_merged",
                 "One of these two records was already merged into another one.",
                 {"possible_duplicate": d.pk},

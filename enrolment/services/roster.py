@@ -35,7 +35,7 @@ from enrolment.models import RosterUpload
 from enrolment.roster.sources import megabytes
 from enrolment.roster.types import ReferenceData, RosterIssue
 from unionroll import events
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Invalid, TooLarge
 
 from . import ingest_sql
 
@@ -61,7 +61,9 @@ def _new_upload(
 ) -> RosterUpload:
     """An unsaved upload for this file, with its hash and size; the file is left at its start."""
     if organisation.kind != Organisation.Kind.AGENCY:
-        raise ApplicationError(
+        # Invalid, not Refused: the file is for the wrong kind of organisation, and clients of
+        # the API have always been answered 400 for it.
+        raise Invalid(
             "not_an_employer",
             "Only agencies and employers upload payroll rosters.",
             {"organisation": organisation.kvk},
@@ -74,7 +76,7 @@ def _new_upload(
         size += len(chunk)
     fileobj.seek(0)
     if size == 0:
-        raise ApplicationError("empty_file", "The file is empty.")
+        raise Invalid("empty_file", "The file is empty.")
     return RosterUpload(
         organisation=organisation,
         source=source,
@@ -128,7 +130,7 @@ def roster_size_check(*, size: int) -> None:
     """Refuse a file over ``UNIONROLL_ROSTER_MAX_BYTES`` before it is stored or read."""
     limit = settings.UNIONROLL_ROSTER_MAX_BYTES
     if size > limit:
-        raise ApplicationError(
+        raise TooLarge(
             "file_too_large",
             f"This file is {megabytes(size)}; files up to {megabytes(limit)} can be uploaded.",
             {"size": size, "max_size": limit},
@@ -198,11 +200,12 @@ def _queue_processing(upload_id: int) -> None:
 def _process_in_background(upload_id: int) -> None:
     try:
         roster_process(upload_id=upload_id)
-    except Exception as exc:
+    except Exception:
         # An error inside the import has marked the upload failed; one before it (the upload
-        # gone) would otherwise leave no trace. The type only: database error texts can quote
-        # row values, which are personal data.
-        logger.error("roster upload %s: processing ended with %s", upload_id, type(exc).__name__)
+        # gone) would otherwise leave no trace. The log's formatter keeps the stack trace and
+        # leaves out the error's text: database error texts can quote row values, which are
+        # personal data (unionroll/logs.py).
+        logger.exception("roster upload %s: processing ended with an error", upload_id)
     finally:
         # The thread's own connection; nothing else would ever close it.
         connections.close_all()
@@ -260,12 +263,12 @@ def _process(upload: RosterUpload, path: Path, progress: ProgressCallback | None
                 upload.refresh_from_db()
                 return upload
             return _validate_and_apply(locked, path, progress)
-    except Exception as exc:
+    except Exception:
         # Nothing of this run was kept (one transaction); the upload must not stay
         # "processing" for ever. An IntegrityError here is a lost race with another upload for
-        # the same organisation and period. Only the exception's type is logged: database
-        # error texts can quote row values, which are personal data.
-        logger.error("roster upload %s failed: %s", upload.pk, type(exc).__name__)
+        # the same organisation and period. The stack trace is logged without the error's
+        # text: database error texts can quote row values, which are personal data.
+        logger.exception("roster upload %s failed", upload.pk)
         RosterUpload.objects.filter(pk=upload.pk).update(
             status=RosterUpload.Status.FAILED,
             failure_reason=RosterUpload.FailureReason.ERROR,
@@ -409,10 +412,9 @@ def _stage_and_apply(
                     batch = next(batches)
                 except StopIteration:
                     break
-                except Exception as exc:
-                    logger.error(
-                        "roster upload %s: reading stopped on %s", upload.pk, type(exc).__name__
-                    )
+                except Exception:
+                    # The trace without the error's text, which can quote a cell of the file.
+                    logger.exception("roster upload %s: reading stopped on an error", upload.pk)
                     batches.close()
                     reader.abandon()
                     break

@@ -1,6 +1,6 @@
 """ISO 20022 CAMT.053 (bank-to-customer statement), any version from ``camt.053.001.02`` on.
 
-Read with the standard library's ElementTree, not ``pycamt`` (installed, evaluated, 1.1.1):
+Read with the standard library's ElementTree, not ``pycamt`` (evaluated at 1.1.1, not a dependency):
 
 - it puts the structured creditor reference and the first unstructured line under the same key
   (``RemittanceInformation``), so a betalingskenmerk cannot be told from free text that looks

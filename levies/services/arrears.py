@@ -28,7 +28,7 @@ from levies.documents import format_euro
 from levies.documents.formatting import format_date, format_iban
 from levies.models import Invoice, InvoiceReminder
 from levies.selectors import invoices_overdue
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +39,12 @@ def reminder_days() -> list[int]:
     try:
         days = sorted({int(part) for part in raw.split(",") if part.strip()})
     except ValueError:
-        raise ApplicationError(
+        raise Unavailable(
             "reminder_days_invalid",
             "UNIONROLL_REMINDER_DAYS must be whole numbers of days, separated by commas.",
         ) from None
     if any(day < 1 for day in days):
-        raise ApplicationError(
+        raise Unavailable(
             "reminder_days_invalid", "Reminder days must be at least 1 day after the due date."
         )
     return days

@@ -32,7 +32,7 @@ from django.utils import timezone
 from enrolment.services.ingest_sql import COVERED_WORKER
 from levies.models import LevyAssessmentRun
 from levies.services.ledger import assessment_post
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Invalid
 from unionroll.money import money_text
 
 logger = logging.getLogger(__name__)
@@ -399,7 +399,7 @@ def levies_assess(
     (the run id) and "counts".
     """
     if period_end < period_start:
-        raise ApplicationError(
+        raise Invalid(
             "period_invalid",
             "The period ends before it starts.",
             {"period_start": period_start.isoformat(), "period_end": period_end.isoformat()},

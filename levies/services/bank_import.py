@@ -53,7 +53,7 @@ from levies.services.payments import (
     documents_lock,
     receipt_legs,
 )
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Conflict, Invalid
 from unionroll.money import round_money
 
 logger = logging.getLogger(__name__)
@@ -74,12 +74,12 @@ def bank_statement_import(
     """Import one statement file. Returns ``file, duplicate_file, entries, new, duplicates,
     matched, unmatched, ignored, parked, total_matched`` (a decimal string)."""
     if not data:
-        raise ApplicationError("bank_statement_invalid", "The statement file is empty.")
+        raise Invalid("bank_statement_invalid", "The statement file is empty.")
     sha256 = hashlib.sha256(data).hexdigest()
     try:
         statements = statement_parse(data, filename=filename)
     except BankStatementError as exc:
-        raise ApplicationError(
+        raise Invalid(
             "bank_statement_invalid",
             f"The bank statement could not be read: {exc.message}",
             exc.detail,
@@ -88,7 +88,7 @@ def bank_statement_import(
         # Opening balance + entries must give the closing balance: otherwise the file is cut
         # short or an entry was missed, and importing part of a day would lose a payment.
         if statement.balances_agree is False:
-            raise ApplicationError(
+            raise Invalid(
                 "bank_statement_invalid",
                 f"Statement {statement.statement_id}: the opening balance plus the entries does "
                 "not equal the closing balance; the file may be incomplete.",
@@ -309,7 +309,7 @@ def _allocations_record(
 def _open_entry(entry: BankEntry) -> BankEntry:
     entry = BankEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status not in (BankEntry.Status.UNMATCHED, BankEntry.Status.PARKED):
-        raise ApplicationError(
+        raise Conflict(
             "bank_entry_not_open",
             "This bank entry is not waiting to be matched.",
             {"entry": entry.pk, "status": entry.status},
@@ -320,7 +320,7 @@ def _open_entry(entry: BankEntry) -> BankEntry:
 def _note_required(note: str) -> str:
     note = (note or "").strip()
     if not note:
-        raise ApplicationError("bank_entry_note_required", "Say why (a note is required).")
+        raise Invalid("bank_entry_note_required", "Say why (a note is required).")
     return note
 
 
@@ -338,18 +338,18 @@ def bank_entry_allocate(
     Posts Dr suspense / Cr invoiced(payer) and records who and why."""
     note = _note_required(note)
     if not allocations:
-        raise ApplicationError("bank_allocation_empty", "Name at least one invoice to match.")
+        raise Invalid("bank_allocation_empty", "Name at least one invoice to match.")
     with transaction.atomic():
         entry = _open_entry(entry)
         if entry.payment_id is None:
-            raise ApplicationError(
+            raise Conflict(
                 "bank_entry_not_booked",
                 "This entry was not booked (not in euros) and cannot be matched here.",
                 {"entry": entry.pk},
             )
         amounts = [round_money(amount) for _, amount in allocations]
         if any(amount <= 0 for amount in amounts) or sum(amounts, ZERO) > entry.amount:
-            raise ApplicationError(
+            raise Invalid(
                 "bank_allocation_amount_invalid",
                 "Each amount must be positive, and together at most the entry's amount.",
                 {"entry": entry.pk, "amount": f"{entry.amount:.2f}"},
@@ -357,7 +357,7 @@ def bank_entry_allocate(
         documents = documents_lock(document for document, _ in allocations)
         for document in documents:
             if isinstance(document, Invoice) and document.kind != Invoice.Kind.INVOICE:
-                raise ApplicationError(
+                raise Invalid(
                     "bank_allocation_document_invalid",
                     "A credit note cannot be paid.",
                     {"invoice": document.number},
@@ -417,7 +417,7 @@ def bank_entry_park(*, entry: BankEntry, user: User | None, note: str) -> BankEn
     with transaction.atomic():
         entry = _open_entry(entry)
         if entry.status == BankEntry.Status.PARKED:
-            raise ApplicationError(
+            raise Conflict(
                 "bank_entry_not_open", "This bank entry is parked already.", {"entry": entry.pk}
             )
         entry.status = BankEntry.Status.PARKED

@@ -31,7 +31,7 @@ from levies.services.payments import (
     stripe_customer_for,
 )
 from levies.stripe_gateway import sepa_mandate_setup, stripe_enabled
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import ApplicationError, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def sepa_mandate_start(*, organisation: Organisation) -> dict[str, Any]:
     second one, and once a mandate is stored the next start is a new request.
     """
     if not stripe_enabled():
-        raise ApplicationError(
+        raise Unavailable(
             "stripe_disabled",
             "SEPA Direct Debit is switched off: no Stripe secret key is configured.",
         )

@@ -49,7 +49,7 @@ from levies.services.assessment import LOCK_NAMESPACE, levies_assess
 from levies.services.ledger import ledger_post
 from levies.stripe_gateway import stripe_enabled
 from levies.tasks import invoices_collect_by_direct_debit_task
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Invalid
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ WHERE period_start = %(ps)s AND period_end = %(pe)s AND status = 'due' AND payer
 
 def _check_period(period_start: dt.date, period_end: dt.date) -> None:
     if period_end < period_start:
-        raise ApplicationError(
+        raise Invalid(
             "period_invalid",
             "The period ends before it starts.",
             {"period_start": period_start.isoformat(), "period_end": period_end.isoformat()},

@@ -41,7 +41,7 @@ from levies.models import (
     LevyAssessmentRun,
     Payer,
 )
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Invalid
 from unionroll.money import round_money
 
 # (account, organisation id or None, amount), optionally followed by the invoice id and the
@@ -66,13 +66,13 @@ def ledger_post(
         account, organisation_id, amount = leg[:3]
         invoice_id, state_claim_id = (leg[3], leg[4]) if len(leg) == 5 else (None, None)
         if amount != round_money(amount):
-            raise ApplicationError(
+            raise Invalid(
                 "ledger_amount_not_cents", "Ledger amounts are whole cents.", {"account": account}
             )
         if (account in ORGANISATION_ACCOUNTS) == (organisation_id is None) and account not in (
             Account.UNAPPLIED_PAYMENTS,
         ):
-            raise ApplicationError(
+            raise Invalid(
                 "ledger_account_party",
                 "A payer's account needs its organisation; other accounts take none.",
                 {"account": account},
@@ -81,7 +81,7 @@ def ledger_post(
     legs_left = [(key, amount) for key, amount in net.items() if amount != 0]
     total = sum((amount for _, amount in legs_left), Decimal(0))
     if total != 0:
-        raise ApplicationError(
+        raise Invalid(
             "ledger_unbalanced",
             "A ledger transaction must balance (its postings sum to zero).",
             {"kind": kind, "sum": str(total)},

@@ -53,7 +53,7 @@ from levies.stripe_gateway import (
     payment_intent_create,
     payment_intent_retrieve,
 )
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Conflict, Invalid
 from unionroll.money import round_money
 
 logger = logging.getLogger(__name__)
@@ -125,9 +125,7 @@ def receipt_legs(
     applied_here: dict[tuple[str, int], Decimal] = {}
     for document, amount in allocations:
         if amount <= 0:
-            raise ApplicationError(
-                "payment_amount_invalid", "An amount to allocate must be positive."
-            )
+            raise Invalid("payment_amount_invalid", "An amount to allocate must be positive.")
         key = (type(document).__name__, document.pk)
         outstanding = document_settlement(document=document)["outstanding"]
         outstanding = max(outstanding - applied_here.get(key, ZERO), ZERO)
@@ -210,23 +208,23 @@ def invoice_write_off(
     ``written_off`` when nothing is left outstanding."""
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("write_off_reason_required", "Say why the amount is written off.")
+        raise Invalid("write_off_reason_required", "Say why the amount is written off.")
     with transaction.atomic():
         (invoice,) = documents_lock([invoice])
         if invoice.kind != Invoice.Kind.INVOICE:
-            raise ApplicationError(
+            raise Invalid(
                 "write_off_not_invoice", "Only an invoice can be written off, not a credit note."
             )
         outstanding = document_settlement(document=invoice)["outstanding"]
         amount = outstanding if amount is None else round_money(amount)
         if outstanding <= 0:
-            raise ApplicationError(
+            raise Conflict(
                 "write_off_nothing_outstanding",
                 "Nothing is outstanding on this invoice.",
                 {"invoice": invoice.number},
             )
         if amount <= 0 or amount > outstanding:
-            raise ApplicationError(
+            raise Invalid(
                 "write_off_amount_invalid",
                 "The amount to write off must be positive and at most what is outstanding.",
                 {"invoice": invoice.number, "outstanding": str(outstanding)},
@@ -292,7 +290,7 @@ def invoice_payment_intent_create(
     Returns ``payment_id, payment_intent_id, client_secret, status, amount``.
     """
     if method not in PAYMENT_METHOD_TYPES:
-        raise ApplicationError(
+        raise Invalid(
             "payment_method_invalid",
             "Pay by one of: " + ", ".join(sorted(PAYMENT_METHOD_TYPES)),
             {"method": method},
@@ -301,18 +299,18 @@ def invoice_payment_intent_create(
         # Held over the Stripe call: two payment requests for one invoice queue here.
         (invoice,) = documents_lock([invoice])
         if invoice.kind != Invoice.Kind.INVOICE:
-            raise ApplicationError(
+            raise Conflict(
                 "payment_not_payable", "A credit note is not paid.", {"invoice": invoice.number}
             )
         if invoice.payment_pending:
-            raise ApplicationError(
+            raise Conflict(
                 "payment_pending",
                 "A payment for this invoice is already on its way.",
                 {"invoice": invoice.number},
             )
         outstanding = document_settlement(document=invoice)["outstanding"]
         if outstanding <= 0:
-            raise ApplicationError(
+            raise Conflict(
                 "payment_not_payable",
                 "Nothing is outstanding on this invoice.",
                 {"invoice": invoice.number},

@@ -21,7 +21,7 @@ from django.db import transaction
 
 from employers.models import Sector
 from levies.models import LevyScheme, LevySchemeVersion
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Conflict, Invalid, NotFound
 
 BASES = {choice.value for choice in LevySchemeVersion.Basis}
 # ``base`` (who is charged for) is not ``basis`` (how the amount is computed).
@@ -58,8 +58,8 @@ class VersionSpec:
         return tuple(getattr(self, name) for name in TERMS)
 
 
-def _invalid(message: str, **detail: Any) -> ApplicationError:
-    return ApplicationError("levy_scheme_invalid", message, detail)
+def _invalid(message: str, **detail: Any) -> Invalid:
+    return Invalid("levy_scheme_invalid", message, detail)
 
 
 def _decimal(value: Any, field: str, where: str, *, places: int) -> Decimal:
@@ -218,7 +218,7 @@ def levy_scheme_load(*, path: Path | str) -> dict[str, Any]:
 def levy_scheme_apply(*, spec: dict[str, Any]) -> dict[str, Any]:
     sector = Sector.objects.filter(code=spec["sector"]).first()
     if sector is None:
-        raise ApplicationError(
+        raise NotFound(
             "levy_scheme_sector_unknown",
             f"There is no sector with code {spec['sector']!r}; add it first (sector_add).",
             {"sector": spec["sector"]},
@@ -226,7 +226,7 @@ def levy_scheme_apply(*, spec: dict[str, Any]) -> dict[str, Any]:
     new_specs: list[VersionSpec] = spec["versions"]
     for a, b in itertools.pairwise(new_specs):
         if a.valid_from == b.valid_from:
-            raise ApplicationError(
+            raise Invalid(
                 "levy_scheme_overlap",
                 f"Two versions in the file start on {a.valid_from}.",
                 {"valid_from": a.valid_from.isoformat()},
@@ -235,7 +235,7 @@ def levy_scheme_apply(*, spec: dict[str, Any]) -> dict[str, Any]:
         scheme = LevyScheme.objects.select_for_update().filter(code=spec["code"]).first()
         other = LevyScheme.objects.filter(sector=sector).exclude(code=spec["code"]).first()
         if other is not None:
-            raise ApplicationError(
+            raise Conflict(
                 "levy_scheme_overlap",
                 f"Sector {sector.code} already has levy scheme {other.code}; a sector has one "
                 "scheme (give the new terms as a new version of it).",
@@ -256,7 +256,7 @@ def levy_scheme_apply(*, spec: dict[str, Any]) -> dict[str, Any]:
             elif _terms_of(old) != v.terms() or (
                 v.valid_to is not None and v.valid_to != old.valid_to
             ):
-                raise ApplicationError(
+                raise Conflict(
                     "levy_scheme_version_changed",
                     f"The version from {v.valid_from} is already loaded with other terms; a "
                     "loaded version may have been used to assess, so add a new version with a "
@@ -271,7 +271,7 @@ def levy_scheme_apply(*, spec: dict[str, Any]) -> dict[str, Any]:
         for i in range(len(merged) - 1):
             end = ends[i]
             if end is not None and end >= merged[i + 1].valid_from:
-                raise ApplicationError(
+                raise Conflict(
                     "levy_scheme_overlap",
                     f"The version from {merged[i].valid_from} runs to {end}, past the start of "
                     f"the version from {merged[i + 1].valid_from}: versions may not overlap.",

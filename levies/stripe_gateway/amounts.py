@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Invalid
 
 # Stripe's ceiling for one EUR charge is eight digits of cents (€ 999.999,99). An invoice above
 # it cannot be collected through Stripe and must be paid by bank transfer.
@@ -23,17 +23,15 @@ def amount_to_cents(amount: Decimal) -> int:
     """``Decimal("1234.56")`` → ``123456``; refuses floats, NaN/infinity and fractions of a cent."""
     if not isinstance(amount, Decimal):
         # A float has already lost the exact amount; an int hides a missing conversion.
-        raise ApplicationError(
+        raise Invalid(
             "stripe_amount_invalid",
             "An amount for Stripe must be a Decimal in euros.",
             {"type": type(amount).__name__},
         )
     if not amount.is_finite():
-        raise ApplicationError(
-            "stripe_amount_invalid", "An amount for Stripe must be a finite number."
-        )
+        raise Invalid("stripe_amount_invalid", "An amount for Stripe must be a finite number.")
     if amount and amount.adjusted() > _MAX_DIGITS:
-        raise ApplicationError(
+        raise Invalid(
             "stripe_amount_invalid",
             "An amount for Stripe is far too large.",
             {"amount": str(amount)},
@@ -41,7 +39,7 @@ def amount_to_cents(amount: Decimal) -> int:
     # Exact arithmetic: Decimal multiplication would round to the context's 28 digits.
     cents = Fraction(amount) * 100
     if cents.denominator != 1:
-        raise ApplicationError(
+        raise Invalid(
             "stripe_amount_invalid",
             "An amount for Stripe must be a whole number of cents.",
             {"amount": str(amount)},
@@ -53,7 +51,7 @@ def cents_to_amount(cents: int) -> Decimal:
     """``123456`` → ``Decimal("1234.56")`` (always two places)."""
     # bool is an int subclass; True cents is a bug, not one cent.
     if not isinstance(cents, int) or isinstance(cents, bool):
-        raise ApplicationError(
+        raise Invalid(
             "stripe_amount_invalid",
             "A Stripe amount must be a whole number of cents.",
             {"type": type(cents).__name__},

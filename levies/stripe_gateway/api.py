@@ -28,7 +28,7 @@ import stripe
 from django.conf import settings
 
 from levies.stripe_gateway.amounts import STRIPE_MAX_AMOUNT, amount_to_cents, cents_to_amount
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import ApplicationError, Conflict, Invalid, Refused, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -97,14 +97,14 @@ def _http_client() -> stripe.HTTPClient:
 def _client() -> stripe.StripeClient:
     key = _secret_key()
     if not key:
-        raise ApplicationError(
+        raise Unavailable(
             "stripe_disabled",
             "Stripe payments are switched off: no Stripe secret key is configured.",
         )
     base = _api_base()
     if base and key.startswith(("sk_live_", "rk_live_")):
         # STRIPE_API_BASE exists for the local fake; a live key must never be sent elsewhere.
-        raise ApplicationError(
+        raise Unavailable(
             "stripe_misconfigured",
             "A live Stripe key cannot be used with a custom STRIPE_API_BASE.",
         )
@@ -141,6 +141,16 @@ _MESSAGES = {
     "stripe_payment_declined": "The payment was declined.",
     "stripe_request_rejected": "Stripe rejected the request.",
 }
+# The kind of each failure (unionroll/exceptions.py): a retry later may help only when
+# unavailable; a repeated key with other details is a conflict; a decline is the payer's bank's
+# refusal; anything else Stripe rejected is a request that was wrong as sent.
+_KINDS: dict[str, type[ApplicationError]] = {
+    "stripe_unavailable": Unavailable,
+    "stripe_idempotency_conflict": Conflict,
+    "stripe_misconfigured": Unavailable,
+    "stripe_payment_declined": Refused,
+    "stripe_request_rejected": Invalid,
+}
 
 
 @contextmanager
@@ -166,13 +176,13 @@ def _calling_stripe(operation: str) -> Iterator[None]:
             exc.code,
             exc.request_id,
         )
-        raise ApplicationError(code, _MESSAGES[code], detail) from None
+        raise _KINDS[code](code, _MESSAGES[code], detail) from None
 
 
 def _require_key(idempotency_key: str) -> None:
     if not idempotency_key or len(idempotency_key) > 255:
         # Stripe allows up to 255 characters; an empty key would let the library invent one.
-        raise ApplicationError(
+        raise Invalid(
             "stripe_idempotency_key_invalid",
             "A Stripe request needs an idempotency key of 1 to 255 characters.",
         )
@@ -181,7 +191,7 @@ def _require_key(idempotency_key: str) -> None:
 def _positive_cents(amount: Decimal) -> int:
     cents = amount_to_cents(amount)
     if cents <= 0 or amount > STRIPE_MAX_AMOUNT:
-        raise ApplicationError(
+        raise Invalid(
             "stripe_amount_invalid",
             f"A Stripe payment or refund must be between 0.01 and {STRIPE_MAX_AMOUNT} euro.",
             {"amount": str(amount)},
@@ -253,15 +263,13 @@ def payment_intent_create(
     cents = _positive_cents(amount)
     unknown = sorted(set(payment_method_types) - PAYMENT_METHOD_TYPES)
     if not payment_method_types or unknown:
-        raise ApplicationError(
+        raise Invalid(
             "stripe_payment_method_invalid",
             "Payment method types must be among: " + ", ".join(sorted(PAYMENT_METHOD_TYPES)),
             {"unknown": unknown},
         )
     if not invoice_number:
-        raise ApplicationError(
-            "stripe_request_invalid", "A payment needs the invoice number it pays."
-        )
+        raise Invalid("stripe_request_invalid", "A payment needs the invoice number it pays.")
     params: dict[str, Any] = {
         "amount": cents,
         "currency": CURRENCY,

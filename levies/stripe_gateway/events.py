@@ -28,7 +28,7 @@ import stripe
 from django.conf import settings
 
 from levies.stripe_gateway.amounts import cents_to_amount
-from unionroll.exceptions import ApplicationError
+from unionroll.exceptions import Invalid, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -54,17 +54,17 @@ HANDLED_EVENT_TYPES = frozenset(
 )
 
 
-def _refuse_signature(reason: str) -> ApplicationError:
+def _refuse_signature(reason: str) -> Invalid:
     # The reason is one of a few fixed words; never the header, the body or the secret.
-    return ApplicationError(
+    return Invalid(
         "stripe_signature_invalid",
         "The Stripe webhook signature is missing, wrong or too old.",
         {"reason": reason},
     )
 
 
-def _refuse_event(reason: str) -> ApplicationError:
-    return ApplicationError(
+def _refuse_event(reason: str) -> Invalid:
+    return Invalid(
         "stripe_event_invalid", "The Stripe webhook body is not a Stripe event.", {"reason": reason}
     )
 
@@ -92,7 +92,7 @@ def webhook_event_construct(
         raise ValueError("tolerance_seconds must be positive")
     secret = (getattr(settings, "STRIPE_WEBHOOK_SECRET", "") or "").strip()
     if not secret:
-        raise ApplicationError(
+        raise Unavailable(
             "stripe_disabled",
             "Stripe webhooks are switched off: no webhook signing secret is configured.",
         )

@@ -493,7 +493,9 @@ def test_an_unexpected_failure_marks_the_upload_failed_and_logs_no_personal_data
     from enrolment.services import ingest_sql
 
     def broken(*args, **kwargs):
-        raise RuntimeError("Key (last_name)=(Wróbel1) is broken")
+        # Built, as a database's message is: the traceback prints this line's source.
+        last_name = "Wróbel1"
+        raise RuntimeError(f"Key (last_name)=({last_name}) is broken")
 
     monkeypatch.setattr(ingest_sql, "apply", broken)
 

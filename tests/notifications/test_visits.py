@@ -427,6 +427,26 @@ def test_an_access_notice_that_failed_for_now_is_retried_with_the_notices_back_o
     assert [m.to for m in mail.outbox] == [["receptie@vlees.example"]]
 
 
+def test_an_access_notice_whose_channel_raised_is_failed_with_its_type_and_logged_without_its_text(
+    now, site, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from notifications.channels import mail as mail_channel
+
+    address = "receptie" + "@vlees.example"
+
+    def broken_template(**kwargs):
+        raise KeyError(f"no greeting for {address}")
+
+    monkeypatch.setattr(mail_channel, "email_send", broken_template)
+    schedule(site, django_capture_on_commit_callbacks)
+
+    notice = OrganisationNotice.objects.get(organisation=site.hirer)
+    assert (notice.status, notice.last_error) == ("failed", "error_KeyError")
+    assert f"organisation_notice {notice.pk}: attempt 1 raised" in caplog.text
+    assert "in broken_template" in caplog.text and "builtins.KeyError" in caplog.text
+    assert address not in caplog.text
+
+
 def test_organisations_hear_of_a_move_and_a_cancellation_each_once(
     now, site, django_capture_on_commit_callbacks
 ):

@@ -3,7 +3,7 @@
 Builds, directly in SQL, a site where N members worked last week (persons, live memberships,
 one current payroll line each at the site), then times:
 
-- scheduling a visit two days ahead through ``employers.services.visit_schedule``, including
+- scheduling a visit two days ahead through ``notifications.services.visit_schedule``, including
   its on-commit task that records every member's notice (one INSERT … SELECT) and the access
   notices: the notices are then due, in the dispatcher's hands;
 - the dispatcher handing all of them to delivery tasks, in its two parts:
@@ -133,10 +133,9 @@ def bench_visit_fanout(workers: int = 20_000, *, verbose: bool = True) -> list[S
     from django.utils import timezone
 
     from employers.models import Site
-    from employers.services import visit_schedule
     from notifications import tasks
     from notifications.models import Notice, OrganisationNotice
-    from notifications.services import notices_dispatch_batch
+    from notifications.services import notices_dispatch_batch, visit_schedule
     from unionroll.celery import app
 
     # Nothing leaves the machine: access notices to memory, delivery tasks to the memory broker.

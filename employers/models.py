@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
-from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
 
 kvk_validator = RegexValidator(r"^\d{8}$", "A KvK number has exactly 8 digits.")
 
@@ -61,49 +59,6 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
-
-
-class WorkplaceVisit(models.Model):
-    """A union visit at a site. Members who worked there recently are told ahead, in their
-    languages; the hirer and the agencies supplying the site get an access notice.
-
-    ``version`` goes up with every reschedule or cancellation: notices name the version they
-    announce, so a change is told again and the same version never twice.
-    """
-
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled"
-        CANCELLED = "cancelled"
-
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="visits")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    # Where on the site: "canteen, building B".
-    place = models.CharField(max_length=200)
-    # Language codes (settings.LANGUAGES) the visiting representatives speak.
-    languages = ArrayField(models.CharField(max_length=8), default=list, blank=True)
-    note = models.TextField(blank=True, default="")
-    # How many days ahead members are told (UNIONROLL_VISIT_NOTICE_DAYS by default).
-    notify_days_ahead = models.PositiveSmallIntegerField(default=3)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
-    version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(
-        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["site", "starts_at"], name="visit_site_start")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_at__gt=models.F("starts_at")), name="visit_ends_after_start"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Visit #{self.pk} ({self.status})"
 
 
 class User(AbstractUser):

@@ -1,5 +1,4 @@
-"""Writes of the employers app: sectors, organisations, sites, users, API keys and workplace
-visits.
+"""Writes of the employers app: sectors, organisations, sites, users and API keys.
 
 Commands, admin actions and the API call these; nothing else writes these tables.
 """
@@ -11,16 +10,14 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from employers.models import ApiKey, Organisation, Sector, Site, User, WorkplaceVisit
+from employers.models import ApiKey, Organisation, Sector, Site, User
 from unionroll.exceptions import Conflict, Invalid, NotFound, Unavailable
 
 logger = logging.getLogger(__name__)
@@ -35,13 +32,10 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def sector_add(
-    *, code: str, name: str, collective_agreement: str = "", covered: bool = True
-) -> Sector:
-    """Create a sector together with its enrolment policy (defaults, ``covered`` as given)."""
-    # Imported here: enrolment depends on employers, never the other way round at import time.
-    from enrolment.models import EnrolmentPolicy
-
+def sector_add(*, code: str, name: str, collective_agreement: str = "") -> Sector:
+    """Create a sector, and only the sector: its enrolment policy is enrolment's, which adds
+    both in one transaction (``enrolment.services.sector_add``, what the ``sector_add`` command
+    and the demo use). Called inside that transaction, a refusal here leaves nothing behind."""
     code = code.strip()
     if not code or not re.fullmatch(r"[-a-zA-Z0-9_]+", code):
         raise Invalid(
@@ -60,13 +54,12 @@ def sector_add(
             sector = Sector.objects.create(
                 code=code, name=name.strip(), collective_agreement=collective_agreement.strip()
             )
-            EnrolmentPolicy.objects.create(sector=sector, covered=covered)
     except IntegrityError as exc:
         # Another process created the same code between our check and our insert.
         raise Conflict(
             "sector_exists", f"A sector with code {code} already exists.", {"code": code}
         ) from exc
-    logger.info("sector %s added (covered: %s)", code, covered)
+    logger.info("sector %s added", code)
     return sector
 
 
@@ -270,183 +263,3 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     api_key.refresh_from_db(fields=["revoked_at"])
     logger.info("api key %s revoked", api_key.prefix)
     return api_key
-
-
-# --- Workplace visits -------------------------------------------------------------------------
-#
-# Every change members must hear about makes a new version; the notices name the version they
-# announce (notifications.services.visits), so a change is told again and one version never
-# twice. The notices are recorded by a task queued on commit: the visit is saved (and shown so)
-# whatever happens to the fan-out, and the task is safe to run twice.
-
-
-def _visit_notify_on_commit(visit: WorkplaceVisit) -> None:
-    from notifications import tasks as notification_tasks
-
-    visit_id, version = visit.pk, visit.version
-    transaction.on_commit(
-        lambda: notification_tasks.visit_notices_record_task.delay(visit_id, version)
-    )
-
-
-def _visit_languages(languages: Iterable[str]) -> list[str]:
-    """Language codes as given, trimmed, each once, in the order given."""
-    return list(dict.fromkeys(c.strip() for c in languages if c.strip()))
-
-
-def _visit_unchanged_since(visit: WorkplaceVisit, expected_version: int | None) -> None:
-    """Refuse a change on top of one the admin has not seen (their form showed
-    ``expected_version``)."""
-    if expected_version is not None and visit.version != expected_version:
-        raise Conflict(
-            "visit_changed",
-            "Someone changed this visit meanwhile; reload it and try again.",
-            {"version": visit.version},
-        )
-
-
-def visit_validate(
-    *,
-    starts_at: datetime,
-    ends_at: datetime,
-    place: str,
-    languages: list[str],
-    notify_days_ahead: int,
-    now: datetime,
-) -> None:
-    """Refuse a visit that cannot be held as given (the admin form shows these messages)."""
-    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
-        raise Invalid("invalid_visit_time", "A visit's times need a time zone.")
-    if starts_at <= now:
-        raise Invalid("visit_in_past", "A visit cannot start in the past.")
-    if ends_at <= starts_at:
-        raise Invalid("invalid_visit_time", "A visit must end after it starts.")
-    if not place.strip():
-        raise Invalid(
-            "invalid_visit_place", "Say where on the site the union will be (e.g. the canteen)."
-        )
-    known = {code for code, _ in settings.LANGUAGES}
-    unknown = sorted(set(languages) - known)
-    if unknown:
-        raise Invalid(
-            "unknown_language",
-            f"Unknown language code(s): {', '.join(unknown)}.",
-            {"languages": unknown},
-        )
-    if not 0 <= notify_days_ahead <= 60:
-        raise Invalid("invalid_notify_days", "Members are told between 0 and 60 days ahead.")
-
-
-def visit_schedule(
-    *,
-    site: Site,
-    starts_at: datetime,
-    ends_at: datetime,
-    place: str,
-    languages: Iterable[str] = (),
-    note: str = "",
-    notify_days_ahead: int | None = None,
-    created_by: User | None = None,
-    now: datetime | None = None,
-) -> WorkplaceVisit:
-    """Schedule a union visit at a site. On commit, the members who worked there recently are
-    recorded to be told ahead (in their languages), and the hirer and agencies get an access
-    notice."""
-    now = now or timezone.now()
-    languages = _visit_languages(languages)
-    if notify_days_ahead is None:
-        notify_days_ahead = settings.UNIONROLL_VISIT_NOTICE_DAYS
-    visit_validate(
-        starts_at=starts_at,
-        ends_at=ends_at,
-        place=place,
-        languages=languages,
-        notify_days_ahead=notify_days_ahead,
-        now=now,
-    )
-    with transaction.atomic():
-        visit = WorkplaceVisit.objects.create(
-            site=site,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            place=place.strip(),
-            languages=languages,
-            note=note.strip(),
-            notify_days_ahead=notify_days_ahead,
-            created_by=created_by,
-        )
-        _visit_notify_on_commit(visit)
-    logger.info("visit %s scheduled at site %s", visit.pk, site.pk)
-    return visit
-
-
-def visit_reschedule(
-    *,
-    visit_id: int,
-    starts_at: datetime | None = None,
-    ends_at: datetime | None = None,
-    place: str | None = None,
-    languages: Iterable[str] | None = None,
-    note: str | None = None,
-    notify_days_ahead: int | None = None,
-    expected_version: int | None = None,
-    now: datetime | None = None,
-) -> WorkplaceVisit:
-    """Change a scheduled visit. Any change makes a new version: members who were told of
-    another time or place hear of the move at once; members not told yet hear of the new
-    version when its time comes; nothing changed, nothing happens.
-
-    ``expected_version`` (the version the admin's form showed) refuses a change made on top of
-    someone else's change.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        visit = WorkplaceVisit.objects.select_for_update().get(pk=visit_id)
-        _visit_unchanged_since(visit, expected_version)
-        if visit.status == WorkplaceVisit.Status.CANCELLED:
-            raise Conflict("visit_cancelled", "A cancelled visit cannot be changed.")
-        new = {
-            "starts_at": visit.starts_at if starts_at is None else starts_at,
-            "ends_at": visit.ends_at if ends_at is None else ends_at,
-            "place": visit.place if place is None else place.strip(),
-            "languages": list(visit.languages)
-            if languages is None
-            else _visit_languages(languages),
-            "note": visit.note if note is None else note.strip(),
-            "notify_days_ahead": (
-                visit.notify_days_ahead if notify_days_ahead is None else notify_days_ahead
-            ),
-        }
-        if all(getattr(visit, field) == value for field, value in new.items()):
-            return visit
-        if visit.starts_at <= now:
-            raise Conflict("visit_started", "A visit that has begun cannot be changed.")
-        visit_validate(**{k: v for k, v in new.items() if k != "note"}, now=now)
-        for field, value in new.items():
-            setattr(visit, field, value)
-        visit.version += 1
-        visit.save()
-        _visit_notify_on_commit(visit)
-    logger.info("visit %s changed (version %s)", visit.pk, visit.version)
-    return visit
-
-
-def visit_cancel(
-    *, visit_id: int, expected_version: int | None = None, now: datetime | None = None
-) -> WorkplaceVisit:
-    """Cancel a visit: everyone who was told of it hears that it is off; nobody else is told.
-    Cancelling a cancelled visit changes nothing."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        visit = WorkplaceVisit.objects.select_for_update().get(pk=visit_id)
-        if visit.status == WorkplaceVisit.Status.CANCELLED:
-            return visit
-        _visit_unchanged_since(visit, expected_version)
-        if visit.ends_at <= now:
-            raise Conflict("visit_over", "A visit that is over cannot be cancelled.")
-        visit.status = WorkplaceVisit.Status.CANCELLED
-        visit.version += 1
-        visit.save(update_fields=["status", "version", "updated_at"])
-        _visit_notify_on_commit(visit)
-    logger.info("visit %s cancelled (version %s)", visit.pk, visit.version)
-    return visit

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from employers.models import Sector
 from enrolment.models import (
     AccessCode,
     EnrolmentPolicy,
@@ -112,6 +113,34 @@ class EnrolmentPolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
         return False
+
+
+class EnrolmentPolicyInline(admin.StackedInline):
+    model = EnrolmentPolicy
+    # Every sector has exactly one policy: the form insists on it and it cannot be removed.
+    min_num = 1
+    max_num = 1
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    """Sectors are employers' rows, but their page is here: a sector is added with its enrolment
+    policy (the inline), and employers knows nothing of enrolment."""
+
+    list_display = ["code", "name", "collective_agreement", "covered"]
+    list_filter = ["policy__covered"]
+    search_fields = ["code", "name", "collective_agreement"]
+    inlines = [EnrolmentPolicyInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Sector]:
+        return super().get_queryset(request).select_related("policy")
+
+    @admin.display(boolean=True, description="covered", ordering="policy__covered")
+    def covered(self, obj: Sector) -> bool | None:
+        policy = getattr(obj, "policy", None)
+        return policy.covered if policy else None
 
 
 class WorkerNumberInline(ReadOnlyInline):

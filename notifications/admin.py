@@ -1,10 +1,28 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from enrolment.admin import ReadOnlyAdmin, admin_link
 from enrolment.models import Membership, Person
-from notifications.models import Notice, OrganisationNotice
+from notifications.models import Notice, OrganisationNotice, WorkplaceVisit
+from notifications.selectors import (
+    VISIT_NOTICE_GROUPS,
+    visit_access_notices,
+    visit_notice_counts,
+)
+from notifications.services import (
+    visit_cancel,
+    visit_reschedule,
+    visit_schedule,
+    visit_validate,
+)
+from unionroll.exceptions import ApplicationError
 
 
 @admin.register(Notice)
@@ -61,7 +79,7 @@ class NoticeAdmin(ReadOnlyAdmin):
 @admin.register(OrganisationNotice)
 class OrganisationNoticeAdmin(ReadOnlyAdmin):
     """Access notices of workplace visits to hirers and agencies; sent by tasks, watched here.
-    The visit's own page (employers) shows those of its current version."""
+    The visit's own page shows those of its current version."""
 
     list_display = [
         "id",
@@ -93,3 +111,262 @@ class OrganisationNoticeAdmin(ReadOnlyAdmin):
         "sent_at",
     ]
     readonly_fields = fields
+
+
+# --- Workplace visits -----------------------------------------------------------------------------
+
+
+class WorkplaceVisitForm(forms.ModelForm):
+    languages = forms.MultipleChoiceField(
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="The languages the visiting representatives speak.",
+    )
+    # The version this form was opened at: a change saved meanwhile by another admin (and told
+    # to members) is not overwritten unseen.
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = WorkplaceVisit
+        fields = ["site", "starts_at", "ends_at", "place", "languages", "note", "notify_days_ahead"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
+        if "notify_days_ahead" in self.fields and not self.instance.pk:
+            self.fields["notify_days_ahead"].initial = settings.UNIONROLL_VISIT_NOTICE_DAYS
+        if "note" in self.fields:
+            self.fields[
+                "note"
+            ].help_text = (
+                "Shown to members as it is written, whatever their language: keep it short."
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        if self.instance.pk and self.instance.status == WorkplaceVisit.Status.CANCELLED:
+            raise forms.ValidationError("A cancelled visit cannot be changed.")
+        seen = data.get("seen_version")
+        if self.instance.pk and seen is not None and seen != self.instance.version:
+            raise forms.ValidationError(
+                "Someone changed this visit after you opened it. Open it again to see the "
+                "change before you save yours."
+            )
+        try:
+            visit_validate(
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                place=data.get("place") or "",
+                languages=data.get("languages") or [],
+                notify_days_ahead=data["notify_days_ahead"],
+                now=timezone.now(),
+            )
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        return data
+
+
+@admin.register(WorkplaceVisit)
+class WorkplaceVisitAdmin(admin.ModelAdmin):
+    """Union admins schedule visits here (the add form), move them (change the time or place:
+    everyone already told hears of it) and cancel them (the action). Every save goes through
+    notifications.services, whose fan-out records the notices on commit.
+
+    Counts are of the current version; members' names never show here.
+    """
+
+    form = WorkplaceVisitForm
+    list_display = [
+        "id",
+        "site",
+        "starts_at",
+        "place",
+        "status",
+        "version",
+        "member_notices",
+        "access_notices_summary",
+    ]
+    list_filter = ["status", "site__sector"]
+    list_select_related = ["site"]
+    search_fields = ["site__name", "site__code", "site__hirer__name", "place"]
+    date_hierarchy = "starts_at"
+    ordering = ["-starts_at"]
+    actions = ["cancel_visits"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and getattr(request.user, "is_union_admin", False)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Notices name the visit they announce; cancel instead.
+        return False
+
+    def get_fieldsets(self, request: HttpRequest, obj: WorkplaceVisit | None = None):
+        visit = [
+            "site",
+            "starts_at",
+            "ends_at",
+            "place",
+            "languages",
+            "note",
+            "notify_days_ahead",
+        ]
+        if obj is None:
+            return [(None, {"fields": visit})]
+        return [
+            (
+                None,
+                {
+                    "fields": [
+                        *visit,
+                        "status",
+                        "version",
+                        "created_by",
+                        "created_at",
+                        "seen_version",
+                    ]
+                },
+            ),
+            ("Notices of this version", {"fields": ["member_notice_table", "access_notice_table"]}),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: WorkplaceVisit | None = None):
+        if obj is None:
+            return []
+        readonly = ["site", "status", "version", "created_by", "created_at"]
+        readonly += ["member_notice_table", "access_notice_table"]
+        if obj.status == WorkplaceVisit.Status.CANCELLED:
+            readonly += ["starts_at", "ends_at", "place", "languages", "note", "notify_days_ahead"]
+        return readonly
+
+    def save_model(self, request: HttpRequest, obj: WorkplaceVisit, form, change: bool) -> None:
+        data = form.cleaned_data
+        try:
+            if not change:
+                visit = visit_schedule(
+                    site=data["site"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    place=data["place"],
+                    languages=data.get("languages") or [],
+                    note=data.get("note") or "",
+                    notify_days_ahead=data["notify_days_ahead"],
+                    created_by=request.user,
+                )
+            else:
+                visit = visit_reschedule(
+                    visit_id=obj.pk,
+                    expected_version=data.get("seen_version"),
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    place=data["place"],
+                    languages=data.get("languages") or [],
+                    note=data.get("note") or "",
+                    notify_days_ahead=data["notify_days_ahead"],
+                )
+        except ApplicationError as exc:
+            # A race the form could not see (cancelled or started meanwhile).
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        # The admin goes on with this object (its log entry, the redirect).
+        obj.pk, obj.version, obj.created_at = visit.pk, visit.version, visit.created_at
+
+    @admin.action(description="Cancel the selected visits (everyone told hears it)")
+    def cancel_visits(self, request: HttpRequest, queryset: QuerySet[WorkplaceVisit]) -> None:
+        cancelled, refused = 0, 0
+        for visit_id in queryset.filter(status=WorkplaceVisit.Status.SCHEDULED).values_list(
+            "pk", flat=True
+        ):
+            try:
+                visit_cancel(visit_id=visit_id)
+                cancelled += 1
+            except ApplicationError:
+                refused += 1
+        self.message_user(request, f"Cancelled {cancelled} visit(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"{refused} visit(s) were already over and stay as they were.",
+                messages.WARNING,
+            )
+
+    @admin.display(description="member notices")
+    def member_notices(self, obj: WorkplaceVisit) -> str:
+        counts = visit_notice_counts(visit=obj).by_group()
+        shown = [f"{n} {group.replace('_', ' ')}" for group, n in counts.items() if n]
+        return ", ".join(shown) or "none"
+
+    @admin.display(description="access notices")
+    def access_notices_summary(self, obj: WorkplaceVisit) -> str:
+        notices = visit_access_notices(visit=obj)
+        sent = sum(1 for n in notices if n.status == "sent")
+        return f"{sent} of {len(notices)} sent" if notices else "none"
+
+    @admin.display(description="member notices by channel")
+    def member_notice_table(self, obj: WorkplaceVisit) -> str:
+        counts = visit_notice_counts(visit=obj)
+        if not counts.total:
+            return "No member notices for this version."
+        header = format_html_join(
+            "", "<th>{}</th>", ((g.replace("_", " "),) for g in VISIT_NOTICE_GROUPS)
+        )
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th>{}</tr>",
+            (
+                (
+                    channel,
+                    format_html_join(
+                        "", "<td>{}</td>", ((groups[g],) for g in VISIT_NOTICE_GROUPS)
+                    ),
+                )
+                for channel, groups in sorted(counts.by_channel.items())
+            ),
+        )
+        totals = counts.by_group()
+        total_row = format_html_join("", "<td>{}</td>", ((totals[g],) for g in VISIT_NOTICE_GROUPS))
+        return format_html(
+            "<table><thead><tr><th>channel</th>{}</tr></thead><tbody>{}"
+            "<tr><th>all ({})</th>{}</tr></tbody></table>",
+            header,
+            rows,
+            counts.total,
+            total_row,
+        )
+
+    @admin.display(description="access notices")
+    def access_notice_table(self, obj: WorkplaceVisit) -> str:
+        notices = visit_access_notices(visit=obj)
+        if not notices:
+            return "No access notices for this version."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    n.organisation.name,
+                    n.data.get("role", ""),
+                    n.status,
+                    timezone.localtime(n.sent_at).strftime("%Y-%m-%d %H:%M") if n.sent_at else "",
+                    n.last_error,
+                )
+                for n in notices
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>organisation</th><th>as</th><th>status</th><th>sent</th>"
+            "<th>error</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )

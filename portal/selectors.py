@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from employers.models import WorkplaceVisit
 from enrolment.models import PayrollLine
+from notifications.models import WorkplaceVisit
 
 
 def person_age(*, date_of_birth: dt.date, on: dt.date) -> int:

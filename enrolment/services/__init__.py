@@ -10,6 +10,7 @@ from .memberships import (
 from .persons import possible_duplicate_confirm, possible_duplicate_dismiss
 from .roster import roster_import_path, roster_process, roster_size_check, roster_submit
 from .roster_upkeep import roster_file_discard, roster_files_purge, roster_uploads_stale_fail
+from .sectors import sector_add
 
 __all__ = [
     "membership_opt_in",
@@ -24,4 +25,5 @@ __all__ = [
     "roster_size_check",
     "roster_submit",
     "roster_uploads_stale_fail",
+    "sector_add",
 ]

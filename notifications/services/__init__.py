@@ -1,4 +1,4 @@
-"""Writes of the notifications app: recording notices, and delivering them."""
+"""Writes of the notifications app: workplace visits, recording notices, and delivering them."""
 
 from notifications.services.delivery import (
     DeliveryOutcome,
@@ -18,8 +18,12 @@ from notifications.services.visits import (
     organisation_notice_deliver,
     organisation_notices_due,
     visit_access_notices_record,
+    visit_cancel,
     visit_notices_record,
+    visit_reschedule,
+    visit_schedule,
     visit_subject,
+    visit_validate,
 )
 
 __all__ = [
@@ -35,8 +39,12 @@ __all__ = [
     "phase_change_notices_record",
     "rights_reminders_record",
     "visit_access_notices_record",
+    "visit_cancel",
     "visit_notices_record",
+    "visit_reschedule",
+    "visit_schedule",
     "visit_subject",
+    "visit_validate",
     "welcome_notices_record",
     "window_closing_notices_record",
 ]

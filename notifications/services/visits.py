@@ -1,7 +1,10 @@
-"""Workplace visits: who is told, what, and when; and the access notices to the organisations.
+"""Workplace visits: scheduling, moving and cancelling them; who is told, what, and when; and the
+access notices to the organisations.
 
-A visit has a version; every change that members must hear about (employers.services) makes a
-new one, and this module records the notices of the newest version in one statement each:
+A visit has a version; every change that members must hear about (``visit_schedule``,
+``visit_reschedule``, ``visit_cancel``) makes a new one and publishes an event naming it
+(notifications.events). On commit the fan-out task records the notices of the newest version, in
+one statement each:
 
 - members who worked at the site recently (current payroll lines whose period ended at most
   ``UNIONROLL_VISIT_RECENT_WEEKS`` weeks before the visit) and whose membership in that line's
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +34,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from notifications.models import Notice, OrganisationNotice
+from employers.models import Site, User
+from notifications.events import VisitCancelled, VisitChanged, VisitScheduled
+from notifications.models import Notice, OrganisationNotice, WorkplaceVisit
+from unionroll.events import publish
+from unionroll.exceptions import Conflict, Invalid
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +52,7 @@ def visit_subject(*, visit_id: int, version: int) -> str:
     return f"visit:{visit_id}:v{version}"
 
 
-def visit_snapshot(visit: Any) -> dict[str, Any]:
+def visit_snapshot(visit: WorkplaceVisit) -> dict[str, Any]:
     """What a notice about ``visit`` (a WorkplaceVisit with site and hirer) announces."""
     return {
         "id": visit.pk,
@@ -61,10 +69,183 @@ def visit_snapshot(visit: Any) -> dict[str, Any]:
     }
 
 
-def _visit(visit_id: int) -> Any:
-    from employers.models import WorkplaceVisit
-
+def _visit(visit_id: int) -> WorkplaceVisit:
     return WorkplaceVisit.objects.select_related("site__hirer").get(pk=visit_id)
+
+
+# --- Scheduling, moving and cancelling a visit --------------------------------------------------
+#
+# Every change members must hear about makes a new version; the notices name the version they
+# announce, so a change is told again and one version never twice. Each change publishes an
+# event naming the new version; the notices are recorded by a task its subscriber queues once
+# the change has committed (NotificationsConfig.ready): the visit is saved (and shown so)
+# whatever happens to the fan-out, and the task is safe to run twice.
+
+
+def _visit_languages(languages: Iterable[str]) -> list[str]:
+    """Language codes as given, trimmed, each once, in the order given."""
+    return list(dict.fromkeys(c.strip() for c in languages if c.strip()))
+
+
+def _visit_unchanged_since(visit: WorkplaceVisit, expected_version: int | None) -> None:
+    """Refuse a change on top of one the admin has not seen (their form showed
+    ``expected_version``)."""
+    if expected_version is not None and visit.version != expected_version:
+        raise Conflict(
+            "visit_changed",
+            "Someone changed this visit meanwhile; reload it and try again.",
+            {"version": visit.version},
+        )
+
+
+def visit_validate(
+    *,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    place: str,
+    languages: list[str],
+    notify_days_ahead: int,
+    now: dt.datetime,
+) -> None:
+    """Refuse a visit that cannot be held as given (the admin form shows these messages)."""
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise Invalid("invalid_visit_time", "A visit's times need a time zone.")
+    if starts_at <= now:
+        raise Invalid("visit_in_past", "A visit cannot start in the past.")
+    if ends_at <= starts_at:
+        raise Invalid("invalid_visit_time", "A visit must end after it starts.")
+    if not place.strip():
+        raise Invalid(
+            "invalid_visit_place", "Say where on the site the union will be (e.g. the canteen)."
+        )
+    known = {code for code, _ in settings.LANGUAGES}
+    unknown = sorted(set(languages) - known)
+    if unknown:
+        raise Invalid(
+            "unknown_language",
+            f"Unknown language code(s): {', '.join(unknown)}.",
+            {"languages": unknown},
+        )
+    if not 0 <= notify_days_ahead <= 60:
+        raise Invalid("invalid_notify_days", "Members are told between 0 and 60 days ahead.")
+
+
+def visit_schedule(
+    *,
+    site: Site,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    place: str,
+    languages: Iterable[str] = (),
+    note: str = "",
+    notify_days_ahead: int | None = None,
+    created_by: User | None = None,
+    now: dt.datetime | None = None,
+) -> WorkplaceVisit:
+    """Schedule a union visit at a site. On commit, the members who worked there recently are
+    recorded to be told ahead (in their languages), and the hirer and agencies get an access
+    notice."""
+    now = now or timezone.now()
+    languages = _visit_languages(languages)
+    if notify_days_ahead is None:
+        notify_days_ahead = settings.UNIONROLL_VISIT_NOTICE_DAYS
+    visit_validate(
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place,
+        languages=languages,
+        notify_days_ahead=notify_days_ahead,
+        now=now,
+    )
+    with transaction.atomic():
+        visit = WorkplaceVisit.objects.create(
+            site=site,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            place=place.strip(),
+            languages=languages,
+            note=note.strip(),
+            notify_days_ahead=notify_days_ahead,
+            created_by=created_by,
+        )
+        publish(VisitScheduled(visit_id=visit.pk, version=visit.version))
+    logger.info("visit %s scheduled at site %s", visit.pk, site.pk)
+    return visit
+
+
+def visit_reschedule(
+    *,
+    visit_id: int,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+    place: str | None = None,
+    languages: Iterable[str] | None = None,
+    note: str | None = None,
+    notify_days_ahead: int | None = None,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> WorkplaceVisit:
+    """Change a scheduled visit. Any change makes a new version: members who were told of
+    another time or place hear of the move at once; members not told yet hear of the new
+    version when its time comes; nothing changed, nothing happens.
+
+    ``expected_version`` (the version the admin's form showed) refuses a change made on top of
+    someone else's change.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        visit = WorkplaceVisit.objects.select_for_update().get(pk=visit_id)
+        _visit_unchanged_since(visit, expected_version)
+        if visit.status == WorkplaceVisit.Status.CANCELLED:
+            raise Conflict("visit_cancelled", "A cancelled visit cannot be changed.")
+        new = {
+            "starts_at": visit.starts_at if starts_at is None else starts_at,
+            "ends_at": visit.ends_at if ends_at is None else ends_at,
+            "place": visit.place if place is None else place.strip(),
+            "languages": list(visit.languages)
+            if languages is None
+            else _visit_languages(languages),
+            "note": visit.note if note is None else note.strip(),
+            "notify_days_ahead": (
+                visit.notify_days_ahead if notify_days_ahead is None else notify_days_ahead
+            ),
+        }
+        if all(getattr(visit, field) == value for field, value in new.items()):
+            return visit
+        if visit.starts_at <= now:
+            raise Conflict("visit_started", "A visit that has begun cannot be changed.")
+        visit_validate(**{k: v for k, v in new.items() if k != "note"}, now=now)
+        for field, value in new.items():
+            setattr(visit, field, value)
+        visit.version += 1
+        visit.save()
+        publish(VisitChanged(visit_id=visit.pk, version=visit.version))
+    logger.info("visit %s changed (version %s)", visit.pk, visit.version)
+    return visit
+
+
+def visit_cancel(
+    *, visit_id: int, expected_version: int | None = None, now: dt.datetime | None = None
+) -> WorkplaceVisit:
+    """Cancel a visit: everyone who was told of it hears that it is off; nobody else is told.
+    Cancelling a cancelled visit changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        visit = WorkplaceVisit.objects.select_for_update().get(pk=visit_id)
+        if visit.status == WorkplaceVisit.Status.CANCELLED:
+            return visit
+        _visit_unchanged_since(visit, expected_version)
+        if visit.ends_at <= now:
+            raise Conflict("visit_over", "A visit that is over cannot be cancelled.")
+        visit.status = WorkplaceVisit.Status.CANCELLED
+        visit.version += 1
+        visit.save(update_fields=["status", "version", "updated_at"])
+        publish(VisitCancelled(visit_id=visit.pk, version=visit.version))
+    logger.info("visit %s cancelled (version %s)", visit.pk, visit.version)
+    return visit
+
+
+# --- Who is told, and what ---------------------------------------------------------------------
 
 
 def _recent_since(visit: Any) -> dt.date:
@@ -260,8 +441,6 @@ def visit_access_notices_record(
 
 def _snapshot_current(snapshot: dict[str, Any]) -> bool:
     """Whether the visit a notice announces is still at that version (not changed since)."""
-    from employers.models import WorkplaceVisit
-
     expected = snapshot.get("version")
     versions = WorkplaceVisit.objects.filter(pk=snapshot.get("id")).values_list(
         "version", flat=True

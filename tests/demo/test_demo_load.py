@@ -278,7 +278,7 @@ def test_demo_sends_the_welcome_notices_to_the_outbox_in_daytime(settings, tmp_p
 def test_demo_prints_a_working_sign_in_link_and_schedules_a_visit(settings, tmp_path, demo_day):
     from django.test import Client
 
-    from employers.models import WorkplaceVisit
+    from notifications.models import WorkplaceVisit
 
     settings.DATA_DIR = tmp_path
     settings.MEDIA_ROOT = tmp_path / "media"

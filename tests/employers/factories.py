@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import datetime as dt
-
 import factory
 
-from employers.models import Organisation, Sector, Site, User, WorkplaceVisit
+from employers.models import Organisation, Sector, Site, User
 
 
 class SectorFactory(factory.django.DjangoModelFactory):
@@ -64,18 +62,3 @@ class UnionAdminFactory(UserFactory):
     organisation = None
     is_staff = True
     is_superuser = True
-
-
-class WorkplaceVisitFactory(factory.django.DjangoModelFactory):
-    """A workplace visit on Thursday 3 December 2026, 12:00-14:00 Dutch time."""
-
-    class Meta:
-        model = WorkplaceVisit
-
-    site = factory.SubFactory(SiteFactory)
-    starts_at = dt.datetime(2026, 12, 3, 11, 0, tzinfo=dt.UTC)
-    ends_at = factory.LazyAttribute(lambda visit: visit.starts_at + dt.timedelta(hours=2))
-    place = "Kantine, gebouw B"
-    languages = factory.LazyFunction(lambda: ["pl", "ro"])
-    note = "Koffie staat klaar."
-    notify_days_ahead = 3

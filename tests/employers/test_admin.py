@@ -32,7 +32,6 @@ from tests.employers.factories import (
     SiteFactory,
     UnionAdminFactory,
     UserFactory,
-    WorkplaceVisitFactory,
 )
 from tests.enrolment.factories import (
     MembershipFactory,
@@ -42,6 +41,7 @@ from tests.enrolment.factories import (
     RosterUploadFactory,
     WorkerNumberFactory,
 )
+from tests.notifications.factories import WorkplaceVisitFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,11 +12,11 @@ from employers.services import (
     api_key_create,
     api_key_revoke,
     organisation_add,
-    sector_add,
     site_add,
     user_add,
 )
 from enrolment.models import EnrolmentPolicy
+from enrolment.services import sector_add
 from tests.employers.factories import (
     HirerFactory,
     OrganisationFactory,

@@ -4,8 +4,8 @@ import datetime as dt
 
 import factory
 
-from notifications.models import Notice
-from tests.employers.factories import OrganisationFactory
+from notifications.models import Notice, WorkplaceVisit
+from tests.employers.factories import OrganisationFactory, SiteFactory
 from tests.enrolment.factories import MembershipFactory
 
 
@@ -41,3 +41,18 @@ def recent_line(*, person, site, period_end=dt.date(2026, 11, 22), **kwargs):
         site=site,
         **kwargs,
     )
+
+
+class WorkplaceVisitFactory(factory.django.DjangoModelFactory):
+    """A workplace visit on Thursday 3 December 2026, 12:00-14:00 Dutch time."""
+
+    class Meta:
+        model = WorkplaceVisit
+
+    site = factory.SubFactory(SiteFactory)
+    starts_at = dt.datetime(2026, 12, 3, 11, 0, tzinfo=dt.UTC)
+    ends_at = factory.LazyAttribute(lambda visit: visit.starts_at + dt.timedelta(hours=2))
+    place = "Kantine, gebouw B"
+    languages = factory.LazyFunction(lambda: ["pl", "ro"])
+    note = "Koffie staat klaar."
+    notify_days_ahead = 3

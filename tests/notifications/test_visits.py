@@ -7,14 +7,19 @@ import pytest
 import time_machine
 from django.core import mail
 
-from employers.models import WorkplaceVisit
-from employers.services import visit_cancel, visit_reschedule, visit_schedule
 from enrolment.models import Membership
 from notifications import tasks
 from notifications.catalogs import LANGUAGES
-from notifications.models import Notice, OrganisationNotice
+from notifications.models import Notice, OrganisationNotice, WorkplaceVisit
 from notifications.rendering import NoticeFacts, notice_render
-from notifications.services import notice_deliver, notices_dispatch_batch, visit_notices_record
+from notifications.services import (
+    notice_deliver,
+    notices_dispatch_batch,
+    visit_cancel,
+    visit_notices_record,
+    visit_reschedule,
+    visit_schedule,
+)
 from notifications.services.visits import LanguageNames
 from tests.employers.factories import OrganisationFactory, SectorFactory, SiteFactory
 from tests.enrolment.factories import MembershipFactory, PersonFactory, RosterUploadFactory

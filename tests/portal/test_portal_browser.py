@@ -19,8 +19,9 @@ from django.utils import translation
 from enrolment.models import Membership
 from enrolment.rights import rights_texts_load
 from tests.browser import PHONE, SCREENSHOTS, axe_violations, needs_axe, needs_chromium
-from tests.employers.factories import SectorFactory, SiteFactory, WorkplaceVisitFactory
+from tests.employers.factories import SectorFactory, SiteFactory
 from tests.enrolment.factories import MembershipFactory, PayrollLineFactory, PersonFactory
+from tests.notifications.factories import WorkplaceVisitFactory
 
 pytestmark = [
     pytest.mark.browser,

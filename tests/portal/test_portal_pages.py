@@ -12,12 +12,7 @@ from enrolment.models import Membership, MembershipEvent, Person
 from enrolment.services import roster_import_path
 from portal.selectors import person_age, person_current_phase
 from portal.session import LANGUAGE_SESSION_KEY, SESSION_KEY
-from tests.employers.factories import (
-    OrganisationFactory,
-    SiteFactory,
-    UserFactory,
-    WorkplaceVisitFactory,
-)
+from tests.employers.factories import OrganisationFactory, SiteFactory, UserFactory
 from tests.enrolment.factories import (
     MembershipFactory,
     PayrollLineFactory,
@@ -25,6 +20,7 @@ from tests.enrolment.factories import (
     RosterUploadFactory,
 )
 from tests.enrolment.rosters import worker, write_roster
+from tests.notifications.factories import WorkplaceVisitFactory
 from tests.portal.factories import RightsTextFactory
 
 pytestmark = [pytest.mark.django_db]

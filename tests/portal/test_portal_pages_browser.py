@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from portal.session import SESSION_KEY
 from tests.browser import axe_violations, needs_axe, needs_chromium
-from tests.employers.factories import SectorFactory, SiteFactory, WorkplaceVisitFactory
+from tests.employers.factories import SectorFactory, SiteFactory
 from tests.enrolment.factories import MembershipFactory, PayrollLineFactory, PersonFactory
+from tests.notifications.factories import WorkplaceVisitFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -30,18 +30,12 @@ from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from employers.models import Organisation, Sector, Site, User, WorkplaceVisit
+from employers.models import Organisation, Sector, Site, User
 from employers.selectors import organisation_by_kvk
-from employers.services import (
-    organisation_add,
-    sector_add,
-    site_add,
-    user_add,
-    visit_schedule,
-)
+from employers.services import organisation_add, site_add, user_add
 from enrolment.credentials import signin_link_create
 from enrolment.models import Membership, Person, RosterUpload
-from enrolment.services import roster_import_path
+from enrolment.services import roster_import_path, sector_add
 from levies.models import BankEntry, Invoice, InvoiceReminder, LevySchemeVersion, StateClaim
 from levies.selectors import (
     bank_entries_unmatched,
@@ -51,6 +45,8 @@ from levies.selectors import (
 )
 from levies.services import levies_assess, levy_scheme_load, period_billing_issue
 from levies.services.bank_import import bank_statement_import
+from notifications.models import WorkplaceVisit
+from notifications.services import visit_schedule
 from notifications.services.reminders import invoice_reminders_send
 from unionroll.exceptions import ApplicationError
 from unionroll.synthetic import write_roster_csv

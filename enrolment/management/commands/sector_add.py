@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from employers.services import sector_add
+from enrolment.services import sector_add
 from unionroll.exceptions import ApplicationError
 
 

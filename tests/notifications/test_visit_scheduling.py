@@ -8,17 +8,18 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from employers.models import Organisation, WorkplaceVisit
-from employers.selectors import visit_notice_counts
-from employers.services import (
-    organisation_add,
+from employers.models import Organisation
+from employers.services import organisation_add
+from enrolment.models import Membership
+from notifications.models import Notice, OrganisationNotice, WorkplaceVisit
+from notifications.selectors import visit_notice_counts
+from notifications.services import (
+    notice_deliver,
+    notices_dispatch_batch,
     visit_cancel,
     visit_reschedule,
     visit_schedule,
 )
-from enrolment.models import Membership
-from notifications.models import Notice, OrganisationNotice
-from notifications.services import notice_deliver, notices_dispatch_batch
 from tests.employers.factories import (
     HirerFactory,
     OrganisationFactory,
@@ -26,10 +27,9 @@ from tests.employers.factories import (
     SiteFactory,
     UnionAdminFactory,
     UserFactory,
-    WorkplaceVisitFactory,
 )
 from tests.enrolment.factories import MembershipFactory, PersonFactory
-from tests.notifications.factories import recent_line
+from tests.notifications.factories import WorkplaceVisitFactory, recent_line
 from unionroll.exceptions import ApplicationError
 
 pytestmark = pytest.mark.django_db
@@ -181,7 +181,7 @@ def test_notice_counts_are_per_channel_and_status_for_the_current_version(
 
 
 def url(view: str, *args) -> str:
-    return reverse(f"admin:employers_workplacevisit_{view}", args=args)
+    return reverse(f"admin:notifications_workplacevisit_{view}", args=args)
 
 
 @pytest.fixture

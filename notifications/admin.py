@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 
 from enrolment.admin import ReadOnlyAdmin, admin_link
 from enrolment.models import Membership, Person
-from notifications.models import Notice, OrganisationNotice, WorkplaceVisit
+from notifications.models import DeliveryAttempt, Notice, OrganisationNotice, WorkplaceVisit
 from notifications.selectors import (
     VISIT_NOTICE_GROUPS,
     visit_access_notices,
@@ -370,3 +370,26 @@ class WorkplaceVisitAdmin(admin.ModelAdmin):
             "<th>error</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(ReadOnlyAdmin):
+    """Every try at sending anything (notices, access notices, payment reminders, sign-in
+    links), written by the outbound pipeline: what was tried when, and how it ended. No address
+    and no text: an item is named by its kind and id, a failure by its code."""
+
+    list_display = [
+        "id",
+        "item",
+        "item_id",
+        "attempt",
+        "channel",
+        "result",
+        "code",
+        "at",
+        "retry_at",
+    ]
+    list_filter = ["item", "result", "channel"]
+    search_fields = ["=item_id", "code"]
+    ordering = ["-id"]
+    fields = list_display

@@ -8,6 +8,7 @@ import logging
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from employers.models import ApiKey, Organisation, User
 from employers.selectors import api_key_authenticate
@@ -24,7 +25,7 @@ from enrolment.models import (
     RosterUpload,
     WorkerNumber,
 )
-from notifications.models import Notice, OrganisationNotice
+from notifications.models import DeliveryAttempt, Notice, OrganisationNotice
 from tests.employers.factories import (
     HirerFactory,
     OrganisationFactory,
@@ -67,11 +68,14 @@ def one_of_each() -> None:
     WorkerNumberFactory(organisation=agency, person=membership.person)
     PayrollLineFactory(upload=upload, person=membership.person, sector=sector)
     PossibleDuplicateFactory(upload=upload)
-    Notice.objects.create(
+    notice = Notice.objects.create(
         person=membership.person,
         membership=membership,
         kind=Notice.Kind.WELCOME,
         subject=f"membership:{membership.pk}:spell:1",
+    )
+    DeliveryAttempt.objects.create(
+        item="notice", item_id=notice.pk, attempt=1, channel="sms", result="sent", at=timezone.now()
     )
     visit = WorkplaceVisitFactory(site=SiteFactory(hirer=HirerFactory(), sector=sector))
     OrganisationNotice.objects.create(

@@ -13,8 +13,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from enrolment.management.commands.demo_load import PASSWORDS
 
+from demo.management.commands.demo_load import PASSWORDS
 from employers.models import Organisation, Sector, Site, User
 from enrolment.models import Membership, PayrollLine, Person, RosterUpload
 from levies.models import (

@@ -42,6 +42,7 @@ from employers.services import (
 from enrolment.credentials import signin_link_create
 from enrolment.models import Membership, Person, RosterUpload
 from enrolment.services import roster_import_path
+from levies.bank.services import bank_statement_import
 from levies.models import BankEntry, Invoice, InvoiceReminder, LevySchemeVersion, StateClaim
 from levies.selectors import (
     bank_entries_unmatched,
@@ -51,7 +52,6 @@ from levies.selectors import (
 )
 from levies.services import levies_assess, levy_scheme_load, period_billing_issue
 from levies.services.arrears import invoice_reminders_send
-from levies.services.bank_import import bank_statement_import
 from unionroll.exceptions import ApplicationError
 from unionroll.synthetic import write_roster_csv
 

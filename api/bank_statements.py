@@ -1,6 +1,6 @@
 """Bank statement upload for union staff: POST /api/v1/bank-statements/ (CAMT.053 or MT940).
 
-A thin view over ``levies.services.bank_import.bank_statement_import``: the same rules as the
+A thin view over ``levies.bank.services.bank_statement_import``: the same rules as the
 command (whole file or nothing, each entry once, matching by betalingskenmerk and invoice
 number). Organisations' users and API keys are refused (403): statements are the union's bank
 account.
@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from api.permissions import IsUnionAdmin
 from api.serializers import ErrorSerializer
 from employers.models import User
-from levies.services.bank_import import bank_statement_import
+from levies.bank.services import bank_statement_import
 
 # A month of a busy account's CAMT.053 is a few MB; far larger is not a statement.
 MAX_STATEMENT_BYTES = 50 * 1024 * 1024

@@ -40,8 +40,8 @@ from enrolment.selectors import (
 )
 from enrolment.services import roster_size_check, roster_submit
 from enrolment.uploads import roster_refused_size, roster_size_limit_install
+from levies.billing.responses import invoice_pdf_response
 from levies.selectors import invoices_visible_to
-from levies.views import invoice_pdf_response
 from unionroll.spreadsheets import spreadsheet_safe
 
 ERRORS = {

@@ -5,12 +5,10 @@ these pages are read-only; personal data appears only on a person's own page, ma
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -459,35 +457,6 @@ class RosterUploadAdmin(ReadOnlyAdmin):
         "finished_at",
     ]
     readonly_fields = fields
-    actions = ["assess_levies"]
-
-    def has_assess_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("levies.add_levyassessmentrun")
-
-    @admin.action(
-        description="Assess levies for the pay periods of these uploads", permissions=["assess"]
-    )
-    def assess_levies(self, request: HttpRequest, queryset: QuerySet[RosterUpload]) -> None:
-        # The levies app owns the money; this only names the periods and queues its task (run
-        # at once without a broker), one per period, after this request's transaction.
-        from levies.tasks import levies_assess_task
-
-        periods = sorted(
-            set(
-                queryset.filter(status=RosterUpload.Status.APPLIED).values_list(
-                    "period_start", "period_end"
-                )
-            )
-        )
-        for start, end in periods:
-            transaction.on_commit(partial(levies_assess_task.delay, str(start), str(end)))
-        if periods:
-            listed = ", ".join(f"{s:%d-%m-%Y} to {e:%d-%m-%Y}" for s, e in periods)
-            self.message_user(request, f"Levy assessment queued for {listed}.", messages.SUCCESS)
-        else:
-            self.message_user(
-                request, "None of these uploads is applied: nothing to assess.", messages.WARNING
-            )
 
 
 @admin.register(PayrollLine)

@@ -10,7 +10,7 @@ from celery import shared_task
 
 @shared_task
 def levies_assess_task(period_start: str, period_end: str) -> dict[str, Any]:
-    from levies.services import levies_assess
+    from levies.assessment.services import levies_assess
 
     # Dates travel as ISO strings: the message must be JSON.
     result = levies_assess(
@@ -23,7 +23,7 @@ def levies_assess_task(period_start: str, period_end: str) -> dict[str, Any]:
 @shared_task
 def levies_assess_held_periods_task() -> int:
     """Daily: release held charges whose windows closed, drop those of in-window opt-outs."""
-    from levies.services import levies_assess_held_periods
+    from levies.assessment.services import levies_assess_held_periods
 
     return len(levies_assess_held_periods())
 
@@ -31,7 +31,7 @@ def levies_assess_held_periods_task() -> int:
 @shared_task
 def invoices_issue_task(period_start: str, period_end: str) -> dict[str, Any]:
     """Issue a period's invoices, credit notes and state claim (nothing new the second time)."""
-    from levies.services import period_billing_issue
+    from levies.billing.services import period_billing_issue
 
     result = period_billing_issue(
         period_start=dt.date.fromisoformat(period_start),
@@ -47,7 +47,7 @@ def invoices_issue_task(period_start: str, period_end: str) -> dict[str, Any]:
 def levies_assess_and_invoice_closed_periods() -> int:
     """Daily: assess every pay period that has ended and bill what became due. Returns the
     number of documents issued."""
-    from levies.services import levies_assess_and_invoice_closed_periods as run
+    from levies.billing.services import levies_assess_and_invoice_closed_periods as run
 
     return sum(len(period["invoices"]) + (1 if period["state_claim"] else 0) for period in run())
 
@@ -57,7 +57,7 @@ def invoices_collect_by_direct_debit_task(invoice_ids: list[int]) -> dict[str, i
     """Debit newly issued invoices under their payers' SEPA mandates (queued on commit by
     ``invoices_issue``); an invoice already debited or paid is skipped, so a rerun is safe."""
     from levies.models import Invoice
-    from levies.services.direct_debit import invoices_collect_by_direct_debit
+    from levies.payments.direct_debit import invoices_collect_by_direct_debit
 
     report = invoices_collect_by_direct_debit(invoices=Invoice.objects.filter(pk__in=invoice_ids))
     return {

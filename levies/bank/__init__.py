@@ -1,7 +1,9 @@
 """Bank statements in: CAMT.053 and MT940 files read into plain, format-free entries, and the
 pure helpers that find betalingskenmerken and invoice numbers in them (docs/bank-statements.md).
 
-No models, no database: ``levies.services.bank_import`` stores and books what this returns.
+The parsers (``entries``, ``camt``, ``mt940``, ``parsing``, ``matching``, re-exported here)
+hold no models and touch no database: ``levies.bank.services`` stores and books what they
+return, and ``levies.bank.selectors`` reads the entries back for the reconciliation desk.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Pure helpers that find what a bank entry says it pays: betalingskenmerken and invoice numbers.
 
-The importer (``levies.services.bank_import``) looks the results up; nothing here touches the
+The importer (``levies.bank.services``) looks the results up; nothing here touches the
 database. A reference with a wrong check digit is never returned: it names no invoice for sure,
 and a near miss must go to the unmatched queue for a person to judge, not be guessed.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from levies.payment_reference import payment_reference_normalise
+from levies.billing.payment_reference import payment_reference_normalise
 
 # 16 digits written the two ways banks and payers write them: in one run, or in four groups of
 # four with a space, dot or dash between groups ("5000 0567 8901 2345"). Any other grouping

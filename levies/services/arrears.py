@@ -24,8 +24,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from levies.documents import format_euro
-from levies.documents.formatting import format_date, format_iban
+from levies.billing.documents import format_euro
+from levies.billing.documents.formatting import format_date, format_iban
 from levies.models import Invoice, InvoiceReminder
 from levies.selectors import invoices_overdue
 from unionroll.exceptions import Unavailable

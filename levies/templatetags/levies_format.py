@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import template
 
-from levies.documents import format_euro
+from levies.billing.documents import format_euro
 
 register = template.Library()
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from levies.ledger.services import ledger_post
 from levies.models import Account, Invoice, LedgerTransaction, Payment
-from levies.services.ledger import ledger_post
-from levies.services.payments import payment_book
+from levies.payments.services import payment_book
 from tests.employers.factories import OrganisationFactory
 from tests.levies.factories import InvoiceFactory
 

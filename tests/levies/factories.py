@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import factory
 
+from levies.billing.payment_reference import payment_reference_for_invoice
 from levies.models import Invoice, InvoiceLine
-from levies.payment_reference import payment_reference_for_invoice
 
 
 class InvoiceFactory(factory.django.DjangoModelFactory):

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from levies.billing.payment_reference import payment_reference_for_invoice
 from levies.models import Invoice, StateClaim
-from levies.payment_reference import payment_reference_for_invoice
 from levies.selectors import document_settlement, invoice_payment_pending
 from tests.employers.factories import OrganisationFactory
 from tests.levies.factories import InvoiceFactory

@@ -23,6 +23,12 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from levies.bank.services import (
+    bank_entry_allocate,
+    bank_entry_park,
+    bank_statement_import,
+)
+from levies.billing.payment_reference import payment_reference_format
 from levies.models import (
     Account,
     BankAllocation,
@@ -32,17 +38,11 @@ from levies.models import (
     LedgerPosting,
     Payment,
 )
-from levies.payment_reference import payment_reference_format
 from levies.selectors import (
     account_balance,
     bank_entries_unmatched,
     document_settlement,
     payer_credit,
-)
-from levies.services.bank_import import (
-    bank_entry_allocate,
-    bank_entry_park,
-    bank_statement_import,
 )
 from tests.employers.factories import OrganisationFactory, UnionAdminFactory, UserFactory
 from tests.levies.payments import a_state_claim, an_invoice, documents_match_their_postings

@@ -21,7 +21,7 @@ from levies.bank import (
     references_in,
     statement_parse,
 )
-from levies.payment_reference import payment_reference_for_invoice
+from levies.billing.payment_reference import payment_reference_for_invoice
 from tests.levies.bank_files import (
     UNION_IBAN,
     Ntry,

@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
 
+from levies.bank.services import bank_statement_import
 from levies.models import (
     Account,
     BankEntry,
@@ -26,9 +27,8 @@ from levies.models import (
     LedgerPosting,
     LedgerTransaction,
 )
+from levies.payments.services import invoice_write_off
 from levies.selectors import account_balance, reconciliation_period
-from levies.services.bank_import import bank_statement_import
-from levies.services.payments import invoice_write_off
 from tests.employers.factories import (
     HirerFactory,
     OrganisationFactory,

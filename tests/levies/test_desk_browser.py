@@ -12,8 +12,8 @@ import re
 
 import pytest
 
+from levies.bank.services import bank_statement_import
 from levies.models import BankEntry, Invoice
-from levies.services.bank_import import bank_statement_import
 from tests.browser import SCREENSHOTS, needs_chromium
 from tests.employers.factories import OrganisationFactory, UnionAdminFactory
 from tests.levies.desk_helpers import issued, stripe_paid

@@ -22,8 +22,8 @@ from django.test import TestCase
 from django.urls import reverse
 
 from levies.models import Invoice, LedgerPosting, Payment, StripeCustomer, StripeEvent
+from levies.payments.direct_debit import invoices_collect_by_direct_debit, sepa_mandate_start
 from levies.services import invoices_issue, levies_assess
-from levies.services.direct_debit import invoices_collect_by_direct_debit, sepa_mandate_start
 from tests.employers.factories import OrganisationFactory
 from tests.levies.conftest import PE, PS, import_roster, make_scheme, worker
 from tests.levies.payments import an_invoice, documents_match_their_postings

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from levies.documents import (
+from levies.billing.documents import (
     CSV_HEADER,
     VAT_STATEMENT,
     DocumentLine,
@@ -25,7 +25,7 @@ from levies.documents import (
     state_claim_csv,
     state_claim_pdf,
 )
-from levies.payment_reference import payment_reference_for_invoice
+from levies.billing.payment_reference import payment_reference_for_invoice
 
 UNION = Party(
     name="Bond voor Uitzendkrachten",

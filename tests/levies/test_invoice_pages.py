@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from levies.billing.payment_reference import payment_reference_for_invoice
 from levies.models import Invoice, Payment, StateClaim
-from levies.payment_reference import payment_reference_for_invoice
 from tests.levies.factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,9 @@ from django.db import transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
-from levies.documents import format_euro
+from levies.billing.documents import format_euro
+from levies.billing.payment_reference import payment_reference_format, payment_reference_is_valid
+from levies.billing.printing import invoice_pdf_bytes, state_claim_csv_text, state_claim_pdf_bytes
 from levies.models import (
     Account,
     Invoice,
@@ -28,8 +30,6 @@ from levies.models import (
     LevyCharge,
     StateClaim,
 )
-from levies.payment_reference import payment_reference_format, payment_reference_is_valid
-from levies.printing import invoice_pdf_bytes, state_claim_csv_text, state_claim_pdf_bytes
 from levies.selectors import account_balance, payer_balance
 from levies.services import (
     invoices_issue,
@@ -539,8 +539,8 @@ def test_admin_action_and_pages(tmp_path, client, meat, agency):
 def test_concurrent_issuers_wait_for_each_other_and_take_consecutive_numbers():
     from django.db import connections
 
+    from levies.billing.services import document_number_next
     from levies.models import DocumentCounter
-    from levies.services.invoicing import document_number_next
 
     first_has_number = threading.Event()
     release_first = threading.Event()

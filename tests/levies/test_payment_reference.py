@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from levies.payment_reference import (
+from levies.billing.payment_reference import (
     payment_reference_check_digit,
     payment_reference_for,
     payment_reference_for_invoice,

@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from levies.ledger.services import ledger_post
 from levies.models import (
     Account,
     Invoice,
@@ -25,13 +26,12 @@ from levies.models import (
     Payment,
     StripeCustomer,
 )
-from levies.selectors import account_balance, document_settlement, payer_credit
-from levies.services.ledger import ledger_post
-from levies.services.payments import (
+from levies.payments.services import (
     invoice_payment_intent_create,
     invoice_write_off,
     payment_book,
 )
+from levies.selectors import account_balance, document_settlement, payer_credit
 from tests.employers.factories import OrganisationFactory, UnionAdminFactory
 from tests.levies.payments import an_invoice, documents_match_their_postings
 from tests.levies.stripe_fake import IBAN_OK, TEST_SECRET_KEY
@@ -130,7 +130,7 @@ def test_legs_naming_different_invoices_are_kept_apart():
         (second.pk, D("-20.00")),
     }
     # Posted around the services: bring the stored states in line for the after-test check.
-    from levies.services.payments import document_state_refresh
+    from levies.payments.services import document_state_refresh
 
     for invoice in (first, second):
         document_state_refresh(document=invoice)

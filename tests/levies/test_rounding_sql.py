@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from levies.services.assessment import WEIGHT_EXPR, levy_amounts_compute
+from levies.assessment.services import WEIGHT_EXPR, levy_amounts_compute
 from unionroll.money import round_money, split_largest_remainder
 
 pytestmark = pytest.mark.django_db

@@ -20,8 +20,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from pypdf import PdfReader
 
+from levies.billing.printing import invoice_pdf_bytes
 from levies.models import Invoice, LevyCharge
-from levies.printing import invoice_pdf_bytes
 from levies.services import levies_assess, period_billing_issue
 from tests.api.test_rosters_api import key_client
 from tests.employers.factories import SiteFactory

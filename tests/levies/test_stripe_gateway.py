@@ -18,7 +18,7 @@ import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
-from levies.stripe_gateway import (
+from levies.payments.stripe_gateway import (
     HANDLED_EVENT_TYPES,
     amount_to_cents,
     cents_to_amount,

@@ -1,7 +1,7 @@
 """PDF building blocks every document shares: the embedded font and the colours.
 
-Invoices and state claims (levies.documents) and members' letters (notifications.channels.letter)
-are built from these; nothing here knows what a document says.
+Invoices and state claims (levies.billing.documents) and members' letters
+(notifications.channels.letter) are built from these; nothing here knows what a document says.
 """
 
 from __future__ import annotations

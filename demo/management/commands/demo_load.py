@@ -36,6 +36,7 @@ from employers.services import organisation_add, site_add, user_add
 from enrolment.credentials import signin_link_create
 from enrolment.models import Membership, Person, RosterUpload
 from enrolment.services import roster_import_path, sector_add
+from levies.bank.services import bank_statement_import
 from levies.models import BankEntry, Invoice, InvoiceReminder, LevySchemeVersion, StateClaim
 from levies.selectors import (
     bank_entries_unmatched,
@@ -44,7 +45,6 @@ from levies.selectors import (
     invoices_overdue,
 )
 from levies.services import levies_assess, levy_scheme_load, period_billing_issue
-from levies.services.bank_import import bank_statement_import
 from notifications.models import WorkplaceVisit
 from notifications.services import visit_schedule
 from notifications.services.reminders import invoice_reminders_send

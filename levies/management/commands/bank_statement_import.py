@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from levies.services.bank_import import bank_statement_import
+from levies.bank.services import bank_statement_import
 from unionroll.exceptions import ApplicationError
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from levies.models import Invoice
-from levies.services.payments import invoice_write_off
+from levies.payments.services import invoice_write_off
 from unionroll.exceptions import ApplicationError
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from levies.billing.services import period_billing_issue
 from levies.management.commands.levies_assess import _date
-from levies.services import period_billing_issue
 from unionroll.exceptions import ApplicationError
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from levies.services import levies_assess
+from levies.assessment.services import levies_assess
 from unionroll.exceptions import ApplicationError
 
 JSON_KEYS = ("period_start", "period_end", "total", "payers")

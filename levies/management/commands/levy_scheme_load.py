@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from levies.services import levy_scheme_load
+from levies.assessment.schemes import levy_scheme_load
 from unionroll.exceptions import ApplicationError
 
 

@@ -8,7 +8,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from enrolment.admin import ReadOnlyAdmin, admin_link
 from enrolment.models import Membership, Person
 from notifications.models import DeliveryAttempt, Notice, OrganisationNotice, WorkplaceVisit
 from notifications.selectors import (
@@ -22,6 +21,7 @@ from notifications.services import (
     visit_schedule,
     visit_validate,
 )
+from unionroll.admin import ReadOnlyAdmin, admin_link
 from unionroll.exceptions import ApplicationError
 
 

@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from enrolment.admin import ReadOnlyAdmin, ReadOnlyInline, admin_link
 from enrolment.models import Person
 from levies.admin.billing import issue_for_periods
 from levies.assessment.services import levies_assess
@@ -19,6 +18,7 @@ from levies.models import (
     LevyScheme,
     LevySchemeVersion,
 )
+from unionroll.admin import ReadOnlyAdmin, ReadOnlyInline, admin_link
 from unionroll.exceptions import ApplicationError
 
 VERSION_FIELDS = [

@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from enrolment.admin import ReadOnlyAdmin, ReadOnlyInline
 from levies.bank.services import bank_statement_import
 from levies.models import (
     BankAllocation,
@@ -18,6 +17,7 @@ from levies.models import (
     BankEntryAction,
     BankStatementFile,
 )
+from unionroll.admin import ReadOnlyAdmin, ReadOnlyInline
 from unionroll.exceptions import ApplicationError
 
 

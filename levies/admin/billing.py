@@ -11,7 +11,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from enrolment.admin import ReadOnlyAdmin, ReadOnlyInline
 from levies.billing.services import period_billing_issue
 from levies.models import (
     Invoice,
@@ -21,6 +20,7 @@ from levies.models import (
     StateClaimRow,
 )
 from levies.payments.services import invoice_write_off
+from unionroll.admin import ReadOnlyAdmin, ReadOnlyInline
 from unionroll.exceptions import ApplicationError
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from enrolment.admin import ReadOnlyAdmin, ReadOnlyInline
 from levies.models import (
     LedgerPosting,
     LedgerTransaction,
 )
+from unionroll.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 class LedgerPostingInline(ReadOnlyInline):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from enrolment.admin import ReadOnlyAdmin
 from levies.models import (
     Payment,
     StripeEvent,
 )
+from unionroll.admin import ReadOnlyAdmin
 
 
 @admin.register(Payment)

@@ -13,7 +13,6 @@ from django.utils import timezone
 from employers.models import ApiKey, Organisation, User
 from employers.selectors import api_key_authenticate
 from employers.services import api_key_create
-from enrolment.admin import mask_name
 from enrolment.credentials import access_code_issue, signin_link_create
 from enrolment.models import (
     EnrolmentPolicy,
@@ -43,6 +42,7 @@ from tests.enrolment.factories import (
     WorkerNumberFactory,
 )
 from tests.notifications.factories import WorkplaceVisitFactory
+from unionroll.admin import mask_name
 
 pytestmark = pytest.mark.django_db
 

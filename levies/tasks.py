@@ -7,6 +7,9 @@ from typing import Any
 
 from celery import shared_task
 
+# Defined with the payments sub-domain (billing's InvoicesIssued queues it there); named here.
+from levies.payments.tasks import invoices_collect_by_direct_debit_task
+
 
 @shared_task
 def levies_assess_task(period_start: str, period_end: str) -> dict[str, Any]:
@@ -52,16 +55,4 @@ def levies_assess_and_invoice_closed_periods() -> int:
     return sum(len(period["invoices"]) + (1 if period["state_claim"] else 0) for period in run())
 
 
-@shared_task
-def invoices_collect_by_direct_debit_task(invoice_ids: list[int]) -> dict[str, int]:
-    """Debit newly issued invoices under their payers' SEPA mandates (queued on commit by
-    ``invoices_issue``); an invoice already debited or paid is skipped, so a rerun is safe."""
-    from levies.models import Invoice
-    from levies.payments.direct_debit import invoices_collect_by_direct_debit
-
-    report = invoices_collect_by_direct_debit(invoices=Invoice.objects.filter(pk__in=invoice_ids))
-    return {
-        "collected": len(report["collected"]),
-        "failed": len(report["failed"]),
-        "skipped": report["skipped"],
-    }
+__all__ = ["invoices_collect_by_direct_debit_task"]

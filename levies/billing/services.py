@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +36,7 @@ from employers.models import Organisation
 from enrolment.models import RosterUpload
 from levies.assessment.services import LOCK_NAMESPACE, levies_assess
 from levies.billing.payment_reference import payment_reference_for_invoice
+from levies.events import InvoicesIssued
 from levies.ledger.services import ledger_post
 from levies.models import (
     Account,
@@ -47,8 +47,7 @@ from levies.models import (
     StateClaim,
     StateClaimRow,
 )
-from levies.payments.stripe_gateway import stripe_enabled
-from levies.tasks import invoices_collect_by_direct_debit_task
+from unionroll import events
 from unionroll.exceptions import Invalid
 
 logger = logging.getLogger(__name__)
@@ -215,12 +214,11 @@ def invoices_issue(
             )
             issued.append(_invoice_summary(invoice, kvks[org]))
         debit = [i["id"] for i in issued if i["kind"] == Invoice.Kind.INVOICE]
-        if debit and stripe_enabled():
-            # Payers with a SEPA mandate are debited once the invoices exist for good; robust:
-            # a failure to queue or to debit is logged and never undoes or blocks the issuing.
-            transaction.on_commit(
-                partial(invoices_collect_by_direct_debit_task.delay, debit), robust=True
-            )
+        if debit:
+            # Payers with a SEPA mandate are debited once the invoices exist for good (the
+            # payments sub-domain listens); a failure to queue or to debit is logged and never
+            # undoes or blocks the issuing.
+            events.publish(InvoicesIssued(invoice_ids=tuple(debit)))
     logger.info(
         "invoices for %s..%s: %s issued (%s credit notes)",
         period_start,

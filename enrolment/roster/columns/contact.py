@@ -1,9 +1,8 @@
 """Contact columns: e-mail address, phone number, language.
 
 An e-mail address or phone number that cannot be used is left out of the row rather than
-refusing it (the worker is enrolled all the same, and told by post); the refusal's code is
-then the code of a warning, summarised per file (``enrolment.roster.issues``). An unknown
-language is an error: every notice is written in the language the roster gives.
+refusing it: the refusal's code is the code of a warning, summarised per file
+(``enrolment.roster.issues``). An unknown language is an error.
 """
 
 from __future__ import annotations

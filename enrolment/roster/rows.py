@@ -25,7 +25,7 @@ from enrolment.roster.columns import bsn as bsn_column
 from enrolment.roster.columns import contact, dates, numbers, text
 from enrolment.roster.columns.base import Refused
 from enrolment.roster.columns.places import Placement, Places
-from enrolment.roster.fields import normalise_name_key
+from enrolment.roster.fields import PLAIN_NUMBER, normalise_name_key
 from enrolment.roster.issues import IssueLog
 from enrolment.roster.layout import Header
 from enrolment.roster.periods import PeriodRules
@@ -160,22 +160,32 @@ class RowRules:
         i_wages, i_housing = ix["gross_wages"], ix["housing_deduction"]
         phases, amounts = self._phases, self._amounts
         phase_of, hours_of, money_of = self._phase, self._hours, self._money
-        max_hours = numbers.MAX_HOURS
+        max_hours, plain = numbers.MAX_HOURS, PLAIN_NUMBER.fullmatch
+
+        def amount(raw: Any) -> Decimal | None:
+            # Most amounts are plain ("558.98", "558,98"): nothing to check but the hours'
+            # range (every row), and no validator to call for a value met for the first time.
+            if raw.__class__ is str and plain(raw) and raw[0] != "-":
+                found = Decimal(raw.replace(",", "."))
+                if len(amounts) < MEMO_SIZE:
+                    amounts[raw] = found
+                return found
+            return None
 
         def pay(row: int, values: list[Any], period_hours: int | None) -> tuple | None:
             phase = phases.get(values[i_phase])
             if phase is None:
                 phase = phase_of(row, values[i_phase])
             raw = values[i_hours]
-            hours = amounts.get(raw)
+            hours = amounts.get(raw) or amount(raw)
             if hours is None or period_hours is None or hours > period_hours or hours > max_hours:
                 hours = hours_of(row, raw, hours, period_hours)
             raw = values[i_wages]
-            wages = amounts.get(raw)
+            wages = amounts.get(raw) or amount(raw)
             if wages is None:
                 wages = money_of(row, "gross_wages", raw, True)
             raw = values[i_housing]
-            housing = None if raw == "" else amounts.get(raw)
+            housing = None if raw == "" else amounts.get(raw) or amount(raw)
             if housing is None and raw != "":
                 housing = money_of(row, "housing_deduction", raw, False)
             if phase is None or hours is None or wages is _REFUSED or housing is _REFUSED:

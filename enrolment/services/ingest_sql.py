@@ -17,7 +17,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from enrolment.roster.reader import STAGING_NOT_NULL_TEXT
+from enrolment.roster.staging import STAGING_NOT_NULL_TEXT
 from enrolment.roster.types import RosterIssue
 from unionroll.money import money_text
 

@@ -338,12 +338,12 @@ def test_nul_past_the_first_megabyte_ends_rejected_not_failed(tmp_path, flexwerk
 def test_a_fault_while_reading_rejects_the_upload_instead_of_failing_it(
     tmp_path, flexwerk, monkeypatch
 ):
-    import enrolment.roster.reader as reader_module
+    import enrolment.roster.columns.contact as contact_module
 
     def broken(text):
         raise RuntimeError("a bug in a converter")
 
-    monkeypatch.setattr(reader_module, "normalise_email", broken)
+    monkeypatch.setattr(contact_module, "normalise_email", broken)
     path = write_csv(tmp_path / "r.csv", [record(hirer_kvk="", site_code="")])
 
     upload = roster_import_path(organisation=flexwerk, path=path)

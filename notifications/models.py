@@ -164,8 +164,11 @@ class DeliveryAttempt(models.Model):
     ``item`` names what was sent and ``item_id`` which one: a member notice (``notice``), an
     access notice (``organisation_notice``), a payment reminder (``invoice_reminder``) or a
     sign-in link (``signin_link``). Written by notifications.transport.deliver only. It holds no
-    address and no text: the code of a failure is stable and free of personal data. A try that
-    failed for now carries ``retry_at``; the dispatcher picks the item up from here.
+    address and no text: the code of a failure is stable and free of personal data.
+
+    A try that failed for now carries ``retry_at`` until the item is tried again or given up:
+    the dispatcher's pick-up reads only rows with a ``retry_at`` (a small partial index), so the
+    history of attempts can grow without slowing it.
     """
 
     class Result(models.TextChoices):
@@ -185,10 +188,10 @@ class DeliveryAttempt(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["item", "item_id", "attempt"], name="delivery_attempt_item"),
-            # The dispatcher's scan for retries: only tries that failed for now.
+            # The dispatcher's scan for retries: only retries still waiting.
             models.Index(
                 fields=["retry_at"],
-                condition=Q(result="temporary"),
+                condition=Q(retry_at__isnull=False),
                 name="delivery_attempt_retry",
             ),
         ]

@@ -138,6 +138,8 @@ def deliver(
         outcome = Outcome("permanent", code=f"error_{type(exc).__name__}"[:60])
     else:
         outcome = Outcome("sent", provider_id=(provider_id or "")[:100], document=document)
+    # This try takes up any retry still waiting for the item.
+    retry_drop(item=item, item_id=item_id)
     DeliveryAttempt.objects.create(
         item=item,
         item_id=item_id,
@@ -163,15 +165,19 @@ def deliver(
 
 
 def retries_due(*, item: str, now: dt.datetime, batch: int = 500) -> list[int]:
-    """Ids of ``item`` whose latest attempt failed for now and whose retry time has come. The
-    caller's own claim (a conditional UPDATE) decides whether it is still to be sent."""
-    latest = (
-        DeliveryAttempt.objects.filter(item=item)
-        .order_by("item_id", "-attempt", "-id")
-        .distinct("item_id")
-        .values("id")
+    """Ids of ``item`` whose last try failed for now and whose retry time has come, earliest
+    first. The caller's own claim (a conditional UPDATE) decides whether it is still to be
+    sent; if not, it calls :func:`retry_drop`."""
+    due = (
+        DeliveryAttempt.objects.filter(item=item, retry_at__lte=now)
+        .order_by("retry_at", "item_id")
+        .values_list("item_id", flat=True)[:batch]
     )
-    due = DeliveryAttempt.objects.filter(
-        id__in=latest, result="temporary", retry_at__lte=now
-    ).order_by("item_id")[:batch]
-    return list(due.values_list("item_id", flat=True))
+    return list(dict.fromkeys(due))
+
+
+def retry_drop(*, item: str, item_id: int) -> None:
+    """The item is tried again, or no longer needs a retry (sent meanwhile, expired)."""
+    DeliveryAttempt.objects.filter(item=item, item_id=item_id, retry_at__isnull=False).update(
+        retry_at=None
+    )

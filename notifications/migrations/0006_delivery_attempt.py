@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('retry_at', models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['item', 'item_id', 'attempt'], name='delivery_attempt_item'), models.Index(condition=models.Q(('result', 'temporary')), fields=['retry_at'], name='delivery_attempt_retry')],
+                'indexes': [models.Index(fields=['item', 'item_id', 'attempt'], name='delivery_attempt_item'), models.Index(condition=models.Q(('retry_at__isnull', False)), fields=['retry_at'], name='delivery_attempt_retry')],
             },
         ),
     ]

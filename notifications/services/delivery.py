@@ -83,6 +83,7 @@ def notice_deliver(*, notice_id: int, now: dt.datetime | None = None) -> Deliver
     facts = _facts(notice, spell=spell, today=today, channel=channel)
     if facts is None:
         Notice.objects.filter(pk=notice_id, status=N.SENDING).update(status=N.CANCELLED)
+        transport.retry_drop(item="notice", item_id=notice_id)
         logger.info("notice %s (%s) cancelled: no longer applies", notice_id, notice.kind)
         return DeliveryOutcome(N.CANCELLED)
 

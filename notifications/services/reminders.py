@@ -58,9 +58,12 @@ def invoice_reminders_retry(*, now: dt.datetime | None = None) -> int:
     tried = 0
     for reminder_id in transport.retries_due(item=ITEM, now=now):
         reminder = invoice_reminder_claim(reminder_id=reminder_id)
-        if reminder is not None:
-            _send(reminder, now=now)
-            tried += 1
+        if reminder is None:
+            # Sent by a daily run meanwhile, or someone else has it.
+            transport.retry_drop(item=ITEM, item_id=reminder_id)
+            continue
+        _send(reminder, now=now)
+        tried += 1
     return tried
 
 

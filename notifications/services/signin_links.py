@@ -72,9 +72,13 @@ def signin_links_retry(*, now: dt.datetime | None = None) -> int:
     tried = 0
     for link_id in transport.retries_due(item=ITEM, now=now):
         token = signin_link_reissue(link_id=link_id, now=now)
-        if token is not None:
-            signin_link_send(link_id=link_id, token=token, now=now)
-            tried += 1
+        if token is None:
+            # Sent, used or expired meanwhile: nothing left to retry.
+            transport.retry_drop(item=ITEM, item_id=link_id)
+            continue
+        if signin_link_send(link_id=link_id, token=token, now=now) == "skipped":
+            transport.retry_drop(item=ITEM, item_id=link_id)
+        tried += 1
     return tried
 
 

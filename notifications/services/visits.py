@@ -521,6 +521,7 @@ def organisation_notice_deliver(*, notice_id: int, now: dt.datetime | None = Non
     snapshot = (notice.data or {}).get("visit") or {}
     if not _snapshot_current(snapshot):
         OrganisationNotice.objects.filter(pk=notice_id, status=S.SENDING).update(status=S.CANCELLED)
+        transport.retry_drop(item="organisation_notice", item_id=notice_id)
         return S.CANCELLED
     organisation = Organisation.objects.get(pk=notice.organisation_id)
     to = organisation.contact_email or organisation.billing_email

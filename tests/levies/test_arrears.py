@@ -188,6 +188,36 @@ def test_a_failed_send_is_tried_again_on_the_next_run(payer, monkeypatch):
     assert len(mail.outbox) == 1
 
 
+def test_a_reminder_that_failed_for_now_is_sent_by_the_dispatcher_with_each_try_recorded(
+    payer, monkeypatch
+):
+    from notifications.models import DeliveryAttempt
+    from notifications.services.reminders import invoice_reminders_retry
+
+    invoice = issued("10.00", payer, due_date=DUE)
+
+    def broken(*args, **kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
+    assert invoice_reminders_send(today=_day(7))["failed"] == 1
+    monkeypatch.undo()
+    reminder = InvoiceReminder.objects.get(invoice=invoice)
+    [first] = DeliveryAttempt.objects.filter(item="invoice_reminder", item_id=reminder.pk)
+
+    assert invoice_reminders_retry(now=first.at) == 0  # not before the policy's wait
+    assert invoice_reminders_retry(now=first.retry_at) == 1
+    assert invoice_reminders_retry(now=first.retry_at) == 0
+
+    reminder.refresh_from_db()
+    assert reminder.status == "sent" and len(mail.outbox) == 1
+    tries = DeliveryAttempt.objects.filter(item="invoice_reminder", item_id=reminder.pk)
+    assert list(tries.order_by("attempt").values_list("attempt", "result", "code")) == [
+        (1, "temporary", "email_OSError"),
+        (2, "sent", ""),
+    ]
+
+
 # --- the statement ----------------------------------------------------------------------------
 
 

@@ -91,6 +91,10 @@ def test_retries_due_follows_the_latest_attempt_of_each_item(monkeypatch, sms_ou
     later = NOW + dt.timedelta(minutes=2)
     assert transport.retries_due(item="invoice_reminder", now=later) == [6]
     assert transport.retries_due(item="notice", now=later) == []
+    # Given up (sent by other means, expired): no longer picked up, the history stays.
+    transport.retry_drop(item="invoice_reminder", item_id=6)
+    assert transport.retries_due(item="invoice_reminder", now=later) == []
+    assert DeliveryAttempt.objects.filter(item="invoice_reminder").count() == 3
 
 
 def test_a_member_notice_that_failed_for_now_is_sent_by_the_dispatcher(

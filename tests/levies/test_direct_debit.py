@@ -277,7 +277,13 @@ def test_without_a_mandate_issuing_collects_nothing(tmp_path, meat, agency, stri
     assert not Payment.objects.exists()
 
 
-def test_with_stripe_off_issuing_queues_no_collection(tmp_path, meat, agency, settings):
+def test_with_stripe_off_issuing_queues_no_collection(
+    tmp_path, meat, agency, settings, monkeypatch
+):
+    from levies.payments.tasks import invoices_collect_by_direct_debit_task
+
+    queued = []
+    monkeypatch.setattr(invoices_collect_by_direct_debit_task, "delay", queued.append)
     settings.STRIPE_SECRET_KEY = ""
     StripeCustomer.objects.create(
         organisation=agency, customer_id="cus_off", sepa_payment_method_id="pm_off"
@@ -287,11 +293,12 @@ def test_with_stripe_off_issuing_queues_no_collection(tmp_path, meat, agency, se
         import_roster(tmp_path, agency, [worker(1, gross_wages="1000,00")])
     levies_assess(period_start=PS, period_end=PE, today=dt.date(2026, 12, 11))
 
-    with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+    with TestCase.captureOnCommitCallbacks(execute=True):
         issued = invoices_issue(period_start=PS, period_end=PE, issue_date=dt.date(2026, 12, 14))
 
     assert len(issued) == 1
-    assert callbacks == []
+    # Billing tells payments that invoices were issued; with Stripe off, payments queues nothing.
+    assert queued == []
     assert invoices_collect_by_direct_debit()["collected"] == []
     assert not Payment.objects.exists()
 

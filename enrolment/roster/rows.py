@@ -119,23 +119,31 @@ class RowRules:
         names, born_memo, languages = self._names, self._born, self._languages
         name_of, born_of, language_of = self._name, self._date_of_birth, self._language
         worker_number, refuse = text.worker_number, self._log.refuse
-        contact_of = self._contact
+        max_worker_number = text.MAX_WORKER_NUMBER
+        # The contact validators' own normalisers, called inline: a refused address or number is
+        # a warning (contact.INVALID_EMAIL / INVALID_PHONE), so there is nothing to raise.
+        email_of, phone_of, warn = contact.normalise_email, contact.normalise_phone, self._log.warn
 
         def person(row: int, values: list[Any], worker: str) -> tuple | None:
             valid = True
-            try:
-                worker_number(worker)
-            except Refused as refused:
-                valid = refuse(row, "worker_number", refused)
+            if not worker or len(worker) > max_worker_number:
+                try:
+                    worker_number(worker)
+                except Refused as refused:
+                    valid = refuse(row, "worker_number", refused)
             first = names.get(values[i_first]) or name_of(row, "first_name", values[i_first])
             last = names.get(values[i_last]) or name_of(row, "last_name", values[i_last])
             born = born_memo.get(values[i_born]) or born_of(row, values[i_born])
-            email = values[i_email].strip()
-            phone = values[i_phone].strip()
-            if email or phone:
-                email, phone = contact_of(row, email, phone)
-            else:
-                email = phone = None
+            email = values[i_email].strip() or None
+            if email is not None:
+                email = email_of(email)
+                if email is None:
+                    warn(row, contact.INVALID_EMAIL, "email")
+            phone = values[i_phone].strip() or None
+            if phone is not None:
+                phone = phone_of(phone)
+                if phone is None:
+                    warn(row, contact.INVALID_PHONE, "phone")
             language = languages.get(values[i_language]) or language_of(row, values[i_language])
             if not (valid and first and last and born and language):
                 return None
@@ -247,22 +255,6 @@ class RowRules:
         if raw.__class__ is str:
             _remember(self._born, raw, born)
         return born
-
-    def _contact(self, row: int, email: str, phone: str) -> tuple[str | None, str | None]:
-        """The e-mail address and phone number (stripped text), each None when empty or
-        unusable; an unusable one is a warning, not a reason to refuse the row."""
-        email_address = phone_number = None
-        if email:
-            try:
-                email_address = contact.email(email)
-            except Refused as refused:
-                self._log.warn(row, refused.code, "email")
-        if phone:
-            try:
-                phone_number = contact.phone(phone)
-            except Refused as refused:
-                self._log.warn(row, refused.code, "phone")
-        return email_address, phone_number
 
     def _language(self, row: int, raw: str) -> str | None:
         try:

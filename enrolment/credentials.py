@@ -216,7 +216,7 @@ def _limited(*, contact_scope: str, contact_value: str, client: str) -> bool:
 def signin_link_create(*, membership_id: int, channel: str, now: dt.datetime | None = None) -> str:
     """A new sign-in link for one membership; returns its full URL (the only copy of it)."""
     _, token = _link_new(membership_id=membership_id, channel=channel, now=now)
-    return _link_url(token)
+    return signin_link_url(token)
 
 
 def _link_new(
@@ -235,7 +235,8 @@ def _link_new(
     return link, token
 
 
-def _link_url(token: str) -> str:
+def signin_link_url(token: str) -> str:
+    """The link's full address: the portal's public address and the token."""
     return settings.UNIONROLL_PORTAL_BASE_URL + reverse("portal:link", args=[token])
 
 
@@ -292,10 +293,6 @@ def signin_link_reissue(*, link_id: int, now: dt.datetime | None = None) -> str 
         pk=link_id, sent_at__isnull=True, used_at__isnull=True, expires_at__gt=now
     ).update(token_hash=_token_hash(token))
     return token if renewed else None
-
-
-def signin_link_url(token: str) -> str:
-    return _link_url(token)
 
 
 def signin_link_consume(*, token: str, now: dt.datetime | None = None) -> int | None:

@@ -110,7 +110,7 @@ def deliver(
     *,
     item: str,
     item_id: int,
-    attempt: int,
+    attempt: int | None = None,
     now: dt.datetime | None = None,
     give_up_at: dt.datetime | None = None,
 ) -> Outcome:
@@ -118,10 +118,13 @@ def deliver(
     attempt; return what happened. Never raises for a failed send: a bug in a channel (any other
     exception) counts as a permanent failure, logged with its traceback.
 
-    ``give_up_at``: a message that is useless after a moment (a sign-in link that expires) is
-    not tried again after it.
+    ``attempt``: the item's own count where it keeps one (a notice's ``attempts``); otherwise
+    the next number after the attempts recorded for it. ``give_up_at``: a message that is
+    useless after a moment (a sign-in link that expires) is not tried again after it.
     """
     now = now or timezone.now()
+    if attempt is None:
+        attempt = DeliveryAttempt.objects.filter(item=item, item_id=item_id).count() + 1
     try:
         provider_id, document = send(message)
     except TemporaryDeliveryError as exc:
@@ -138,8 +141,9 @@ def deliver(
         outcome = Outcome("permanent", code=f"error_{type(exc).__name__}"[:60])
     else:
         outcome = Outcome("sent", provider_id=(provider_id or "")[:100], document=document)
-    # This try takes up any retry still waiting for the item.
-    retry_drop(item=item, item_id=item_id)
+    if attempt > 1:
+        # This try takes up any retry still waiting for the item.
+        retry_drop(item=item, item_id=item_id)
     DeliveryAttempt.objects.create(
         item=item,
         item_id=item_id,

@@ -24,7 +24,6 @@ from levies.services.arrears import (
     reminder_text,
 )
 from notifications import transport
-from notifications.models import DeliveryAttempt
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +71,6 @@ def _send(reminder: InvoiceReminder, *, now: dt.datetime | None = None) -> str:
     subject, body = reminder_text(
         invoice=invoice, amount_open=reminder.amount_open, step=reminder.step
     )
-    attempt = DeliveryAttempt.objects.filter(item=ITEM, item_id=reminder.pk).count() + 1
     outcome = transport.deliver(
         transport.Message(
             transport.EMAIL,
@@ -83,7 +81,6 @@ def _send(reminder: InvoiceReminder, *, now: dt.datetime | None = None) -> str:
         ),
         item=ITEM,
         item_id=reminder.pk,
-        attempt=attempt,
         now=now,
     )
     if not outcome.sent:

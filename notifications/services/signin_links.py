@@ -24,7 +24,6 @@ from enrolment.credentials import (
 )
 from enrolment.models import SignInLink
 from notifications import transport
-from notifications.models import DeliveryAttempt
 from unionroll.i18n import notice_language
 
 logger = logging.getLogger(__name__)
@@ -48,12 +47,10 @@ def signin_link_send(*, link_id: int, token: str, now: dt.datetime | None = None
     # claims the link sends it.
     if not SignInLink.objects.filter(pk=link.pk, sent_at__isnull=True).update(sent_at=now):
         return "skipped"
-    attempt = DeliveryAttempt.objects.filter(item=ITEM, item_id=link.pk).count() + 1
     outcome = transport.deliver(
         _message(link, to=to, first_name=person.first_name, language=person.language, token=token),
         item=ITEM,
         item_id=link.pk,
-        attempt=attempt,
         now=now,
         give_up_at=link.expires_at,
     )

@@ -134,7 +134,7 @@ def test_the_link_lives_as_long_as_a_window_that_starts_later(settings):
 
 
 def test_the_link_page_is_in_the_members_language_not_the_browsers(client, settings):
-    membership, path = _welcome(settings, language="uk")
+    _membership, path = _welcome(settings, language="uk")
 
     page = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
     assert _html_lang(page) == "uk"
@@ -143,7 +143,7 @@ def test_the_link_page_is_in_the_members_language_not_the_browsers(client, setti
 
 
 def test_a_used_link_still_answers_in_the_members_language(client, settings):
-    membership, path = _welcome(settings, language="ro")
+    _membership, path = _welcome(settings, language="ro")
     client.post(path)
     client.post(reverse("portal:sign_out"))
 
@@ -154,7 +154,7 @@ def test_a_used_link_still_answers_in_the_members_language(client, settings):
 
 
 def test_a_language_tried_before_signing_in_is_not_kept_for_the_member(client, settings):
-    membership, path = _welcome(settings, language="bg")
+    _membership, path = _welcome(settings, language="bg")
     client.post(reverse("portal:language"), {"language": "pl", "next": "/my/sign-in/"})
 
     landed = client.post(path, follow=True)

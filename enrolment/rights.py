@@ -1,5 +1,6 @@
-"""What a member's rights are, in their language: the reader (``rights_for``) and the loader of
-the content the system ships with (``rights_texts_load``).
+"""What a member's rights are, in their language: the readers (``rights_for`` for one member,
+``rights_general`` for the public pages) and the loader of the content the system ships with
+(``rights_texts_load``).
 
 The content is data, not code: ``RightsText`` rows that union admins edit and extend with new
 dated versions in the admin. The initial content lives in ``enrolment/rights_content/<lang>.json``
@@ -23,10 +24,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from enrolment.models import RightsText
+from enrolment.models import MinimumWageRate, MinimumWageYouthShare, RightsText
 from enrolment.selectors import minimum_hourly_wage
 from unionroll.exceptions import Invalid
 from unionroll.i18n import FALLBACK_LANGUAGE, notice_language
+from unionroll.money import round_money
 
 CONTENT_DIR = Path(__file__).resolve().parent / "rights_content"
 
@@ -156,6 +158,150 @@ def _unknown_sentences() -> dict[str, str]:
         for code, _ in settings.LANGUAGES
         if (CONTENT_DIR / f"{code}.json").exists()
     }
+
+
+# --- The general texts, for everyone (the public rights pages) ---------------------------------
+
+# Where the minimum wage table goes among a general section's paragraphs.
+WAGE_TABLE = None
+
+
+@dataclass(frozen=True)
+class MinimumWageRow:
+    """One line of the table: the hourly minimum wage from ``age`` (and up, for the last line;
+    ``age`` None: every age, when no youth shares are stored)."""
+
+    age: int | None
+    and_older: bool
+    hourly: Decimal
+
+
+@dataclass(frozen=True)
+class MinimumWageTable:
+    valid_from: dt.date
+    rows: list[MinimumWageRow]
+
+
+@dataclass(frozen=True)
+class PhasePart:
+    phase: str
+    language: str
+    paragraphs: list[str]
+
+
+@dataclass(frozen=True)
+class GeneralRightsSection:
+    """A topic as anyone reads it: no age, no sector, no phase of their own. ``paragraphs`` may
+    hold ``WAGE_TABLE`` where the minimum wage table belongs; the phases topic carries the text
+    of each phase in ``phases``. ``language`` is the text's own (English when the language has
+    no text for the topic yet), so the page can mark it."""
+
+    topic: str
+    title: str
+    language: str
+    paragraphs: list[str | None]
+    phases: list[PhasePart]
+
+
+def minimum_wage_table(*, on: dt.date) -> MinimumWageTable | None:
+    """The hourly minimum wage per age on ``on``, youngest first: each age with a youth share,
+    then the full rate from the age after the oldest share (21). Amounts are computed as
+    ``minimum_hourly_wage`` computes them, so the table and a member's own page agree. None
+    before the first stored rate."""
+    rate = MinimumWageRate.objects.filter(valid_from__lte=on).order_by("-valid_from").first()
+    if rate is None:
+        return None
+    shares = list(MinimumWageYouthShare.objects.order_by("age"))
+    rows = [
+        MinimumWageRow(
+            age=share.age,
+            and_older=False,
+            hourly=round_money(rate.hourly * share.percent / 100),
+        )
+        for share in shares
+    ]
+    rows.append(
+        MinimumWageRow(
+            age=shares[-1].age + 1 if shares else None, and_older=True, hourly=rate.hourly
+        )
+    )
+    return MinimumWageTable(valid_from=rate.valid_from, rows=rows)
+
+
+def rights_general(*, language: str, on: dt.date) -> list[GeneralRightsSection]:
+    """The general (all-sector) rights texts valid on ``on`` in ``language``, one section per
+    topic in reading order, with every phase's text under the phases topic.
+
+    Per topic and phase the newest text valid on ``on`` in the language is chosen, English when
+    the language has none yet (as ``rights_for`` does). Texts written for one sector are never
+    shown here: they are that sector's members' own. A paragraph that would name a member's
+    age or minimum wage is replaced by the place of the table (``WAGE_TABLE``), once.
+    """
+    language = notice_language(language)
+    candidates = RightsText.objects.filter(
+        sector__isnull=True,
+        language__in={language, FALLBACK_LANGUAGE},
+        phase__in={"", *PHASES},
+        valid_from__lte=on,
+    )
+    best: dict[tuple[str, str], RightsText] = {}
+    for text in candidates:
+        key = (text.topic, text.phase)
+        current = best.get(key)
+        if current is None or _preference(text, language) > _preference(current, language):
+            best[key] = text
+
+    sections = []
+    for topic in TOPIC_ORDER:
+        text = best.get((topic, ""))
+        if text is None:
+            continue
+        phases = []
+        if topic == RightsText.Topic.PHASES:
+            phases = [
+                PhasePart(
+                    phase=phase,
+                    language=part.language,
+                    paragraphs=_without_placeholders(_paragraphs(part.body)),
+                )
+                for phase in PHASES
+                if (part := best.get((topic, phase))) is not None
+            ]
+        sections.append(
+            GeneralRightsSection(
+                topic=text.topic,
+                title=text.title,
+                language=text.language,
+                paragraphs=_with_table_place(
+                    _paragraphs(text.body),
+                    wanted=topic == RightsText.Topic.MINIMUM_WAGE,
+                ),
+                phases=phases,
+            )
+        )
+    return sections
+
+
+def _has_placeholder(paragraph: str) -> bool:
+    return MINIMUM_WAGE_PLACEHOLDER in paragraph or AGE_PLACEHOLDER in paragraph
+
+
+def _without_placeholders(paragraphs: list[str]) -> list[str]:
+    return [paragraph for paragraph in paragraphs if not _has_placeholder(paragraph)]
+
+
+def _with_table_place(paragraphs: list[str], *, wanted: bool) -> list[str | None]:
+    """The paragraphs without the personal ones; the table (if ``wanted``) where the first of
+    those stood, else after the text."""
+    result: list[str | None] = []
+    for paragraph in paragraphs:
+        if not _has_placeholder(paragraph):
+            result.append(paragraph)
+        elif wanted and WAGE_TABLE not in result:
+            result.append(WAGE_TABLE)
+    if wanted and WAGE_TABLE not in result:
+        result.append(WAGE_TABLE)
+    return result
 
 
 # --- Loading the shipped content ---------------------------------------------------------------

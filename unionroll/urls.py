@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("my/", include("portal.urls")),
+    path("rights/", include("portal.urls_public")),
     path("", include("enrolment.urls")),
     path("", include("levies.urls")),
 ]

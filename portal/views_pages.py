@@ -73,7 +73,10 @@ def membership_status_lines(membership: Membership, *, today: dt.date) -> list[s
         ]
         if membership_inside_window(membership, today=today):
             lines.append(
-                _("You can leave until %(date)s, and nothing will have been charged for you.")
+                _(
+                    "You can leave at any time. If you leave on or before %(date)s, it is as if you "
+                    "had never been a member."
+                )
                 % {"date": date_text(membership.window_ends)}
             )
         else:
@@ -93,8 +96,8 @@ def membership_status_lines(membership: Membership, *, today: dt.date) -> list[s
     if membership.status == S.OPTED_OUT:
         if membership.void:
             first = _(
-                "You are not a member of %(union)s. You left in time, so you have never been a "
-                "member and nothing was charged for you."
+                "You are not a member of %(union)s. You left in time, so it is as if you had never "
+                "been a member."
             ) % {"union": union}
         else:
             first = _(
@@ -163,8 +166,8 @@ def leave(request: HttpRequest) -> HttpResponse:
         return redirect("portal:membership")
     if left.void:
         text = _(
-            "You have left the union. You have never been a member, and nothing was charged "
-            "for you. We are also sending you a confirmation."
+            "You have left the union. It is as if you had never been a member. We are also sending "
+            "you a confirmation."
         )
     else:
         text = _(

@@ -74,8 +74,8 @@ def membership_status_lines(membership: Membership, *, today: dt.date) -> list[s
         if membership_inside_window(membership, today=today):
             lines.append(
                 _(
-                    "You can leave at any time. If you leave on or before %(date)s, it is as if you "
-                    "had never been a member."
+                    "You can leave at any time. If you leave on or before %(date)s, it is as if "
+                    "you had never been a member."
                 )
                 % {"date": date_text(membership.window_ends)}
             )

@@ -81,7 +81,10 @@ def membership_status_lines(membership: Membership, *, today: dt.date) -> list[s
         ]
         if membership_inside_window(membership, today=today):
             lines.append(
-                _("You can leave until %(date)s, and nothing will have been charged for you.")
+                _(
+                    "You can leave at any time. If you leave on or before %(date)s, it is as if "
+                    "you had never been a member."
+                )
                 % {"date": date_text(membership.window_ends)}
             )
         else:
@@ -101,8 +104,8 @@ def membership_status_lines(membership: Membership, *, today: dt.date) -> list[s
     if membership.status == S.OPTED_OUT:
         if membership.void:
             first = _(
-                "You are not a member of %(union)s. You left in time, so you have never been a "
-                "member and nothing was charged for you."
+                "You are not a member of %(union)s. You left in time, so it is as if you had never "
+                "been a member."
             ) % {"union": union}
         else:
             first = _(

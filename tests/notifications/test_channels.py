@@ -45,7 +45,7 @@ def test_welcome_by_sms_lands_in_the_file_outbox_in_the_members_language(daytime
     [message] = sms_outbox()
     assert message["to"] == "+40722000111"
     # Sent on 20 November: the window runs a month from then.
-    assert "Poți ieși până la 20 decembrie 2026" in message["text"]
+    assert "Poți ieși oricând. Dacă ieși cel târziu pe 20 decembrie 2026" in message["text"]
     notice.refresh_from_db()
     assert (notice.status, notice.channel, notice.attempts) == ("sent", "sms", 1)
     assert notice.provider_id == message["id"]
@@ -61,7 +61,7 @@ def test_welcome_by_email_is_in_the_members_language_with_their_date_format(dayt
     assert message.to == ["lukasz@example.com"]
     assert message.subject == "Witamy w związku zawodowym"
     assert "Dzień dobry, Łukasz," in message.body
-    assert "Możesz zrezygnować do 20 grudnia 2026." in message.body
+    assert "Jeśli zrezygnujesz najpóźniej 20 grudnia 2026, będzie tak" in message.body
     assert "Nigdy nie płacisz za członkostwo." in message.body
     # The rights in short: minimum wage, holiday pay, what may be deducted.
     assert "co najmniej 8% dodatku urlopowego" in message.body
@@ -73,15 +73,15 @@ def test_welcome_by_email_is_in_the_members_language_with_their_date_format(dayt
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("en", "Then you can leave until 20 December 2026."),
-        ("nl", "opzeggen tot en met 20 december 2026"),
-        ("pl", "zrezygnować do 20 grudnia 2026"),
-        ("ro", "ieși până la 20 decembrie 2026"),
-        ("uk", "вийти до 20 грудня 2026"),
-        ("bg", "напуснете до 20 декември 2026"),
+        ("en", "If you leave on or before 20 December 2026, it is as if"),
+        ("nl", "Zeg je uiterlijk op 20 december 2026 op?"),
+        ("pl", "Jeśli zrezygnujesz najpóźniej 20 grudnia 2026"),
+        ("ro", "Dacă ieși cel târziu pe 20 decembrie 2026"),
+        ("uk", "Якщо Ви вийдете не пізніше 20 грудня 2026"),
+        ("bg", "Ако напуснете до 20 декември 2026 включително"),
         # Not one of the six: English.
-        ("de", "Then you can leave until 20 December 2026."),
-        ("PL-pl", "zrezygnować do 20 grudnia 2026"),
+        ("de", "If you leave on or before 20 December 2026, it is as if"),
+        ("PL-pl", "Jeśli zrezygnujesz najpóźniej 20 grudnia 2026"),
     ],
 )
 def test_every_language_states_the_window_end_in_its_own_words(daytime, language, expected):

@@ -261,7 +261,7 @@ def test_a_welcome_for_an_earlier_spell_does_not_move_the_new_spells_window(dayt
 # --- Confirmations ----------------------------------------------------------------------------
 
 
-def test_opt_out_inside_the_window_confirms_that_it_is_void_and_nothing_is_charged(daytime):
+def test_opt_out_inside_the_window_confirms_that_it_is_as_if_never_a_member(daytime):
     membership = MembershipFactory(person=PersonFactory(phone=None, language="nl"))
 
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -272,7 +272,7 @@ def test_opt_out_inside_the_window_confirms_that_it_is_void_and_nothing_is_charg
     [message] = mail.outbox
     assert message.subject == "Je bent geen lid meer van de vakbond"
     assert "Je hebt op tijd opgezegd." in message.body
-    assert "Er wordt niets voor je lidmaatschap betaald." in message.body
+    assert "Het is dus alsof je nooit lid bent geweest." in message.body
     assert "geëindigd" not in message.body
 
 
@@ -286,7 +286,7 @@ def test_opt_out_after_the_window_confirms_the_end_date(daytime, sms_outbox):
 
     [message] = sms_outbox()
     assert "Członkostwo zakończyło się 5 stycznia 2027." in message["text"]
-    assert "anulowano" not in message["text"]
+    assert "nigdy nie było" not in message["text"]
 
 
 def test_confirmation_says_what_was_true_when_it_was_recorded(daytime, sms_outbox):
@@ -299,7 +299,7 @@ def test_confirmation_says_what_was_true_when_it_was_recorded(daytime, sms_outbo
         membership.pk, "opt_out", 1, {"void": True, "ended_on": "2026-11-02"}
     )
 
-    assert "Your membership is cancelled from the start." in sms_outbox()[0]["text"]
+    assert "It is as if you had never been a member." in sms_outbox()[0]["text"]
 
 
 def test_rejoining_sends_a_confirmation_once(daytime):
@@ -357,7 +357,7 @@ def test_window_closing_notices_go_to_windows_ending_within_three_days_once(dayt
     assert {n.membership_id for n in notices} == {closing.pk, closing_today.pk}
     assert {n.status for n in notices} == {"sent"}
     texts = sorted(m["text"] for m in sms_outbox())
-    assert any("do 23 listopada 2026" in t for t in texts)
+    assert any("najpóźniej 23 listopada 2026" in t for t in texts)
 
 
 def test_window_closing_notice_is_cancelled_if_the_member_left_before_it_went_out(daytime):

@@ -148,7 +148,7 @@ def test_pages_are_not_cached(client, member):
 # --- My membership -------------------------------------------------------------------------------
 
 
-def test_membership_inside_the_window_says_since_when_and_until_when_to_leave(
+def test_membership_inside_the_window_says_since_when_and_when_leaving_voids_it(
     client, member, settings
 ):
     settings.UNIONROLL_UNION_NAME = "Bond voor Uitzendkrachten"
@@ -157,7 +157,7 @@ def test_membership_inside_the_window_says_since_when_and_until_when_to_leave(
     body = text_of(client.get(url("membership")))
 
     assert "You are a member of Bond voor Uitzendkrachten since 2 November 2026." in body
-    assert "You can leave until 10 December 2026, and nothing will have been charged" in body
+    assert "You can leave at any time. If you leave on or before 10 December 2026" in body
     assert "You never pay for your membership. Your employer or the government pays for it." in body
     assert "Leave the union" in body
 
@@ -229,7 +229,7 @@ def test_void_opt_out_says_never_a_member_and_offers_to_join_again(client, membe
 
     body = text_of(client.get(url("membership")))
 
-    assert "You are not a member of Bond. You left in time, so you have never been a member" in body
+    assert "You are not a member of Bond. You left in time, so it is as if you had never" in body
     assert "Join the union again" in body
     assert "Leave the union" not in body
 
@@ -261,7 +261,7 @@ def test_leave_page_inside_the_window_says_never_a_member(client, member):
 
     response = client.get(url("leave"))
 
-    assert "you will never have been a member. Nothing was charged for you." in text_of(response)
+    assert "If you leave now, you will never have been a member." in text_of(response)
     member.refresh_from_db()
     assert member.status == Membership.Status.ENROLLED  # GET only asks
 

@@ -33,6 +33,7 @@ from tests.notifications.test_wording import (
     POLISH_GENDERED,
     POLISH_LOWERCASE_YOU,
 )
+from tests.portal.factories import date_of_birth_boxes
 
 pytestmark = [pytest.mark.django_db]
 
@@ -235,7 +236,7 @@ def test_polish_pages_address_everyone_and_write_you_with_a_capital(client, meat
     for name, body in pages.items():
         assert POLISH_GENDERED.findall(body) == [], name
         assert POLISH_LOWERCASE_YOU.findall(body) == [], name
-    assert "Rezygnacja ze związku została przyjęta." in pages["left"]
+    assert "Jest tak, jakby Twojego członkostwa nigdy nie było." in pages["left"]
 
 
 def test_romanian_wrong_code_message_agrees_with_the_code_or_the_date(client, meat):
@@ -245,7 +246,7 @@ def test_romanian_wrong_code_message_agrees_with_the_code_or_the_date(client, me
 
     response = client.post(
         reverse("portal:sign_in"),
-        {"form": "code", "code": code, "date_of_birth": "1990-05-18"},
+        {"form": "code", "code": code, **date_of_birth_boxes("1990-05-18")},
         HTTP_ACCEPT_LANGUAGE="ro",
     )
 

@@ -2,6 +2,8 @@
 the plain text with a "not yet translated" line where a language has none, and the admin's list
 of the languages still missing at the site."""
 
+# ruff: noqa: RUF001 - Ukrainian and Bulgarian texts, whose letters look like Latin ones
+
 from __future__ import annotations
 
 import datetime as dt
@@ -169,7 +171,7 @@ def test_a_polish_and_a_ukrainian_member_read_place_and_note_in_their_own_langua
         assert NOT_TRANSLATED[language] not in body
 
 
-def test_without_a_text_in_their_language_a_member_reads_the_plain_text_and_that_it_is_not_translated(
+def test_without_a_text_in_their_language_a_member_reads_the_plain_text_and_the_line(
     site, django_capture_on_commit_callbacks, sms_outbox
 ):
     bulgarian = member_at(site, language="bg")
@@ -253,7 +255,7 @@ def test_a_phrase_and_a_written_place_are_read_together(site):
     assert visit_note(source, "ro").text == "Koffie staat klaar."  # the factory's plain note
 
 
-# --- What a notice keeps, and who hears of a change -------------------------------------------------
+# --- What a notice keeps, and who hears of a change ---------------------------------------------
 
 
 def test_a_sent_notice_keeps_every_text_and_a_changed_translation_is_not_sent_again(
@@ -369,7 +371,7 @@ def test_phrases_alone_leave_no_language_missing():
     assert visit_missing_languages(source, list(LANGUAGES)) == {}
 
 
-# --- The admin form --------------------------------------------------------------------------------
+# --- The admin form -----------------------------------------------------------------------------
 
 
 def url(view: str, *args) -> str:

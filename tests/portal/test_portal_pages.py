@@ -666,7 +666,7 @@ def _visit_in_languages(site, **texts):
     "language, place, note",
     [
         ("pl", "Stołówka w budynku B", "Kawa czeka."),
-        ("uk", "Їдальня в корпусі B", "Кава чекає на Вас."),
+        ("uk", "Їдальня в корпусі B", "Кава чекає на Вас."),  # noqa: RUF001 - Ukrainian
     ],
 )
 def test_visits_page_shows_place_and_note_in_the_members_language(
@@ -676,7 +676,7 @@ def test_visits_page_shows_place_and_note_in_the_members_language(
     _visit_in_languages(
         recent_site,
         place_translations={"pl": "Stołówka w budynku B", "uk": "Їдальня в корпусі B"},
-        note_translations={"pl": "Kawa czeka.", "uk": "Кава чекає на Вас."},
+        note_translations={"pl": "Kawa czeka.", "uk": "Кава чекає на Вас."},  # noqa: RUF001
     )
     sign_in(client, member)
 
@@ -721,4 +721,4 @@ def test_visits_page_shows_phrases_in_the_members_language(client, member, recen
         "Можете да дойдете в почивката си."
     ) in body
     # Only the written part of the place lacks Bulgarian: one line, for the place.
-    assert body.count("Тази част все още не е преведена на Вашия език.") == 1
+    assert body.count("Тази част все още не е преведена на Вашия език.") == 1  # noqa: RUF001

@@ -331,9 +331,9 @@ def visit_cancel(
 # --- Who is told, and what ---------------------------------------------------------------------
 
 
-def _recent_since(visit: Any) -> dt.date:
+def _recent_since(starts_at: dt.datetime) -> dt.date:
     weeks = settings.UNIONROLL_VISIT_RECENT_WEEKS
-    return timezone.localtime(visit.starts_at).date() - dt.timedelta(weeks=weeks)
+    return timezone.localtime(starts_at).date() - dt.timedelta(weeks=weeks)
 
 
 # Members to tell about the newest version of a visit. ``current``: live members with recent
@@ -421,7 +421,7 @@ def _version_notices_record(
     params |= {
         "site": visit.site_id,
         "hirer": visit.site.hirer_id,
-        "since": _recent_since(visit),
+        "since": _recent_since(visit.starts_at),
         "prefix": prefix,
         "subject": subject,
         "told_statuses": TOLD_STATUSES,
@@ -469,12 +469,10 @@ def visit_reader_languages(*, site_id: int, starts_at: dt.datetime) -> dict[str,
     as notices use them (none or an unknown one counts as English); most readers first.
 
     A read, kept here beside the rule it shares with the fan-out."""
-    since = timezone.localtime(starts_at).date() - dt.timedelta(
-        weeks=settings.UNIONROLL_VISIT_RECENT_WEEKS
-    )
+    params = {"site": site_id, "since": _recent_since(starts_at), "live": LIVE_STATUSES}
     counts: dict[str, int] = {}
     with connection.cursor() as cur:
-        cur.execute(_READER_LANGUAGES_SQL, {"site": site_id, "since": since, "live": LIVE_STATUSES})
+        cur.execute(_READER_LANGUAGES_SQL, params)
         for language, n in cur.fetchall():
             code = notice_language(language)
             counts[code] = counts.get(code, 0) + n

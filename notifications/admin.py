@@ -21,6 +21,14 @@ from notifications.services import (
     visit_schedule,
     visit_validate,
 )
+from notifications.services.visits import visit_reader_languages
+from notifications.visit_texts import (
+    NOTE_PHRASES,
+    PLACE_PHRASES,
+    language_label,
+    visit_missing_languages,
+    visit_text_source,
+)
 from unionroll.admin import ReadOnlyAdmin, admin_link
 from unionroll.exceptions import ApplicationError
 
@@ -116,12 +124,79 @@ class OrganisationNoticeAdmin(ReadOnlyAdmin):
 # --- Workplace visits -----------------------------------------------------------------------------
 
 
-class WorkplaceVisitForm(forms.ModelForm):
+def _text_field_name(part: str, code: str) -> str:
+    return f"{part}_{code}"
+
+
+def visit_languages_summary(visit: WorkplaceVisit) -> tuple[str, bool]:
+    """Which languages the members at the visit's site read, and which of them have no place
+    or note of their own, and whether any is missing: "Members at this site read: Polski (41),
+    Română (12). Missing: Română (note)." Counts only, never a name."""
+    readers = visit_reader_languages(site_id=visit.site_id, starts_at=visit.starts_at)
+    if not readers:
+        return "No members at this site in the recent weeks, so no language is missing.", False
+    read = ", ".join(f"{language_label(code)} ({n})" for code, n in readers.items())
+    missing = visit_missing_languages(visit_text_source(visit), list(readers))
+    if not missing:
+        return f"Members at this site read: {read}. Every one of these has a text.", False
+    gaps = ", ".join(
+        f"{language_label(code)} ({', '.join(parts)})" for code, parts in missing.items()
+    )
+    return (
+        f"Members at this site read: {read}. Missing: {gaps}. They read the plain text, with a "
+        "line saying it is not yet translated.",
+        True,
+    )
+
+
+def _per_language_fields() -> dict[str, forms.Field]:
+    """The place and note in each language: form fields, gathered into the visit's
+    ``place_translations`` / ``note_translations`` ({language: text}) when the form is clean."""
+    fields: dict[str, forms.Field] = {}
+    for part in ("place", "note"):
+        for code, name in settings.LANGUAGES:
+            if part == "place":
+                field = forms.CharField(max_length=200, required=False)
+            else:
+                field = forms.CharField(
+                    required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
+                )
+            field.label = f"{part.capitalize()} in {name}"
+            fields[_text_field_name(part, code)] = field
+    return fields
+
+
+# A form class only to declare those fields: the admin builds its form from declared fields.
+_PerLanguageTextsForm = type("_PerLanguageTextsForm", (forms.Form,), _per_language_fields())
+
+
+class WorkplaceVisitForm(_PerLanguageTextsForm, forms.ModelForm):
     languages = forms.MultipleChoiceField(
         choices=settings.LANGUAGES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="The languages the visiting representatives speak.",
+    )
+    place_phrase = forms.ChoiceField(
+        choices=[("", "(none: write the place below)")]
+        + [(key, phrase) for key, phrase in PLACE_PHRASES.items()],
+        required=False,
+        label="Place from the list",
+        help_text="Translated for every member. A written place below is added after it.",
+    )
+    note_phrases = forms.MultipleChoiceField(
+        choices=list(NOTE_PHRASES.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Notes from the list",
+        help_text="Translated for every member. A written note below is added after them.",
+    )
+    plain_language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        initial="nl",
+        required=False,
+        label="Plain text language",
+        help_text="The language the place and note above are written in.",
     )
     # The version this form was opened at: a change saved meanwhile by another admin (and told
     # to members) is not overwritten unseen.
@@ -129,7 +204,20 @@ class WorkplaceVisitForm(forms.ModelForm):
 
     class Meta:
         model = WorkplaceVisit
-        fields = ["site", "starts_at", "ends_at", "place", "languages", "note", "notify_days_ahead"]
+        fields = [
+            "site",
+            "starts_at",
+            "ends_at",
+            "place_phrase",
+            "place",
+            "languages",
+            "note_phrases",
+            "note",
+            "plain_language",
+            "notify_days_ahead",
+        ]
+
+    TEXT_FIELDS = list(_per_language_fields())
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -137,12 +225,27 @@ class WorkplaceVisitForm(forms.ModelForm):
             self.fields["seen_version"].initial = self.instance.version
         if "notify_days_ahead" in self.fields and not self.instance.pk:
             self.fields["notify_days_ahead"].initial = settings.UNIONROLL_VISIT_NOTICE_DAYS
-        if "note" in self.fields:
-            self.fields[
-                "note"
-            ].help_text = (
-                "Shown to members as it is written, whatever their language: keep it short."
+        if "place" in self.fields:
+            self.fields["place"].help_text = (
+                "Plain text, for members whose language has no place of its own below (they "
+                "also read that it is not yet translated)."
             )
+        if "note" in self.fields:
+            self.fields["note"].help_text = (
+                "Plain text, for members whose language has no note of its own below: keep it "
+                "short."
+            )
+        cancelled = self.instance.status == WorkplaceVisit.Status.CANCELLED
+        for part in ("place", "note"):
+            saved = getattr(self.instance, f"{part}_translations", None) or {}
+            for code, _name in settings.LANGUAGES:
+                field = self.fields[_text_field_name(part, code)]
+                field.initial = saved.get(code, "")
+                field.disabled = cancelled
+
+    def _translations(self, data: dict, part: str) -> dict[str, str]:
+        texts = {code: data.get(_text_field_name(part, code)) for code, _ in settings.LANGUAGES}
+        return {code: text.strip() for code, text in texts.items() if text and text.strip()}
 
     def clean(self) -> dict:
         data = super().clean()
@@ -156,6 +259,8 @@ class WorkplaceVisitForm(forms.ModelForm):
                 "Someone changed this visit after you opened it. Open it again to see the "
                 "change before you save yours."
             )
+        data["place_translations"] = self._translations(data, "place")
+        data["note_translations"] = self._translations(data, "note")
         try:
             visit_validate(
                 starts_at=data["starts_at"],
@@ -164,6 +269,12 @@ class WorkplaceVisitForm(forms.ModelForm):
                 languages=data.get("languages") or [],
                 notify_days_ahead=data["notify_days_ahead"],
                 now=timezone.now(),
+                note=data.get("note") or "",
+                place_phrase=data.get("place_phrase") or "",
+                note_phrases=data.get("note_phrases") or [],
+                place_translations=data["place_translations"],
+                note_translations=data["note_translations"],
+                plain_language=data.get("plain_language") or "nl",
             )
         except ApplicationError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from None
@@ -218,13 +329,28 @@ class WorkplaceVisitAdmin(admin.ModelAdmin):
             "site",
             "starts_at",
             "ends_at",
+            "place_phrase",
             "place",
             "languages",
+            "note_phrases",
             "note",
+            "plain_language",
             "notify_days_ahead",
         ]
+        per_language = (
+            "In each language",
+            {
+                "fields": WorkplaceVisitForm.TEXT_FIELDS,
+                "description": (
+                    visit_languages_summary(obj)[0]
+                    if obj is not None
+                    else "Once saved, this says which languages the members at the site read "
+                    "and which of them still lack a text."
+                ),
+            },
+        )
         if obj is None:
-            return [(None, {"fields": visit})]
+            return [(None, {"fields": visit}), per_language]
         return [
             (
                 None,
@@ -239,6 +365,7 @@ class WorkplaceVisitAdmin(admin.ModelAdmin):
                     ]
                 },
             ),
+            per_language,
             ("Notices of this version", {"fields": ["member_notice_table", "access_notice_table"]}),
         ]
 
@@ -248,22 +375,40 @@ class WorkplaceVisitAdmin(admin.ModelAdmin):
         readonly = ["site", "status", "version", "created_by", "created_at"]
         readonly += ["member_notice_table", "access_notice_table"]
         if obj.status == WorkplaceVisit.Status.CANCELLED:
-            readonly += ["starts_at", "ends_at", "place", "languages", "note", "notify_days_ahead"]
+            readonly += [
+                "starts_at",
+                "ends_at",
+                "place_phrase",
+                "place",
+                "languages",
+                "note_phrases",
+                "note",
+                "plain_language",
+                "notify_days_ahead",
+            ]
         return readonly
 
     def save_model(self, request: HttpRequest, obj: WorkplaceVisit, form, change: bool) -> None:
         data = form.cleaned_data
+        texts = {
+            "place": data.get("place") or "",
+            "place_phrase": data.get("place_phrase") or "",
+            "place_translations": data["place_translations"],
+            "note": data.get("note") or "",
+            "note_phrases": data.get("note_phrases") or [],
+            "note_translations": data["note_translations"],
+            "plain_language": data.get("plain_language") or "nl",
+        }
         try:
             if not change:
                 visit = visit_schedule(
                     site=data["site"],
                     starts_at=data["starts_at"],
                     ends_at=data["ends_at"],
-                    place=data["place"],
                     languages=data.get("languages") or [],
-                    note=data.get("note") or "",
                     notify_days_ahead=data["notify_days_ahead"],
                     created_by=request.user,
+                    **texts,
                 )
             else:
                 visit = visit_reschedule(
@@ -271,15 +416,18 @@ class WorkplaceVisitAdmin(admin.ModelAdmin):
                     expected_version=data.get("seen_version"),
                     starts_at=data["starts_at"],
                     ends_at=data["ends_at"],
-                    place=data["place"],
                     languages=data.get("languages") or [],
-                    note=data.get("note") or "",
                     notify_days_ahead=data["notify_days_ahead"],
+                    **texts,
                 )
         except ApplicationError as exc:
             # A race the form could not see (cancelled or started meanwhile).
             self.message_user(request, exc.message, messages.ERROR)
             return
+        summary, missing = visit_languages_summary(visit)
+        # Saved all the same: a missing translation is worth knowing, not worth refusing.
+        if missing:
+            self.message_user(request, summary, messages.WARNING)
         # The admin goes on with this object (its log entry, the redirect).
         obj.pk, obj.version, obj.created_at = visit.pk, visit.version, visit.created_at
 

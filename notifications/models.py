@@ -220,11 +220,22 @@ class WorkplaceVisit(models.Model):
     site = models.ForeignKey("employers.Site", on_delete=models.PROTECT, related_name="visits")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    # Where on the site: "canteen, building B".
-    place = models.CharField(max_length=200)
+    # Where on the site: "canteen, building B". With the note, the union's plain text, written
+    # in ``plain_language``: what a member reads when there is no text in their language
+    # (notifications/visit_texts.py). Blank when a phrase says it all.
+    place = models.CharField(max_length=200, blank=True)
     # Language codes (settings.LANGUAGES) the visiting representatives speak.
     languages = ArrayField(models.CharField(max_length=8), default=list, blank=True)
     note = models.TextField(blank=True, default="")
+    # The texts per language, {language code: text}: read together with the visit and copied
+    # whole into each notice's snapshot, never queried by language, so a JSON field rather than
+    # a table of their own.
+    place_translations = models.JSONField(default=dict, blank=True)
+    note_translations = models.JSONField(default=dict, blank=True)
+    # Phrases from the translated lists (visit_texts.PLACE_PHRASES, NOTE_PHRASES), by key.
+    place_phrase = models.CharField(max_length=30, blank=True, default="")
+    note_phrases = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    plain_language = models.CharField(max_length=8, default="nl")
     # How many days ahead members are told (UNIONROLL_VISIT_NOTICE_DAYS by default).
     notify_days_ahead = models.PositiveSmallIntegerField(default=3)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)

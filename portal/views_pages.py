@@ -325,6 +325,10 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 
 def _visit_view(visit: Any) -> dict[str, Any]:
+    from notifications.visit_texts import visit_note, visit_place, visit_text_source
+
+    language = notice_language(translation.get_language())
+    texts = visit_text_source(visit)
     starts = timezone.localtime(visit.starts_at)
     ends = timezone.localtime(visit.ends_at)
     day = dateformat.format(starts.date(), "l")
@@ -342,9 +346,11 @@ def _visit_view(visit: Any) -> dict[str, Any]:
         "starts_iso": starts.isoformat(),
         "site_name": visit.site.name,
         "site_address_lines": [line for line in visit.site.address.splitlines() if line.strip()],
-        "place": visit.place,
+        # Each a VisitText: the phrases and text in the member's language, else the union's
+        # plain text with a line saying it is not yet translated (``untranslated``).
+        "place": visit_place(texts, language),
         "languages": language_names(visit.languages),
-        "note": visit.note,
+        "note": visit_note(texts, language),
     }
 
 

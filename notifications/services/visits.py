@@ -37,8 +37,16 @@ from django.utils import timezone, translation
 from employers.models import Site, User
 from notifications.events import VisitCancelled, VisitChanged, VisitScheduled
 from notifications.models import Notice, OrganisationNotice, WorkplaceVisit
+from notifications.visit_texts import (
+    NOTE_PHRASES,
+    PLACE_PHRASES,
+    LazyVisitText,
+    visit_place,
+    visit_text_source,
+)
 from unionroll.events import publish
 from unionroll.exceptions import Conflict, Invalid
+from unionroll.i18n import notice_language
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +69,12 @@ def visit_snapshot(visit: WorkplaceVisit) -> dict[str, Any]:
         "site": visit.site.name,
         "address": visit.site.address,
         "hirer": visit.site.hirer.name,
-        "place": visit.place,
         "starts_at": visit.starts_at.isoformat(),
         "ends_at": visit.ends_at.isoformat(),
         "languages": list(visit.languages),
-        "note": visit.note,
+        # place, note, their phrases and texts per language: every text, so a sent notice
+        # says what it said whatever is translated later.
+        **visit_text_source(visit),
     }
 
 
@@ -87,6 +96,11 @@ def _visit_languages(languages: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(c.strip() for c in languages if c.strip()))
 
 
+def _visit_translations(texts: dict[str, str] | None) -> dict[str, str]:
+    """Texts per language, trimmed, blank ones left out."""
+    return {code: text.strip() for code, text in (texts or {}).items() if text and text.strip()}
+
+
 def _visit_unchanged_since(visit: WorkplaceVisit, expected_version: int | None) -> None:
     """Refuse a change on top of one the admin has not seen (their form showed
     ``expected_version``)."""
@@ -106,6 +120,12 @@ def visit_validate(
     languages: list[str],
     notify_days_ahead: int,
     now: dt.datetime,
+    note: str = "",
+    place_phrase: str = "",
+    note_phrases: Iterable[str] = (),
+    place_translations: dict[str, str] | None = None,
+    note_translations: dict[str, str] | None = None,
+    plain_language: str = "nl",
 ) -> None:
     """Refuse a visit that cannot be held as given (the admin form shows these messages)."""
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
@@ -114,11 +134,37 @@ def visit_validate(
         raise Invalid("visit_in_past", "A visit cannot start in the past.")
     if ends_at <= starts_at:
         raise Invalid("invalid_visit_time", "A visit must end after it starts.")
-    if not place.strip():
+    if not place.strip() and not place_phrase:
         raise Invalid(
-            "invalid_visit_place", "Say where on the site the union will be (e.g. the canteen)."
+            "invalid_visit_place",
+            "Say where on the site the union will be: choose a place or write it "
+            "(e.g. the canteen).",
         )
+    if place_phrase and place_phrase not in PLACE_PHRASES:
+        raise Invalid("unknown_phrase", f"Unknown place phrase: {place_phrase}.")
+    unknown_notes = sorted(set(note_phrases) - set(NOTE_PHRASES))
+    if unknown_notes:
+        raise Invalid("unknown_phrase", f"Unknown note phrase(s): {', '.join(unknown_notes)}.")
     known = {code for code, _ in settings.LANGUAGES}
+    if plain_language not in known:
+        raise Invalid("unknown_language", f"Unknown language code: {plain_language}.")
+    for part, plain, texts in (
+        ("place", place, place_translations),
+        ("note", note, note_translations),
+    ):
+        texts = _visit_translations(texts)
+        if set(texts) - known:
+            raise Invalid(
+                "unknown_language",
+                f"Unknown language code(s): {', '.join(sorted(set(texts) - known))}.",
+            )
+        if texts and not plain.strip():
+            # Members whose language has no text read the plain text: there must be one.
+            raise Invalid(
+                "plain_text_missing",
+                f"Write the {part} as plain text too: members whose language has no text of "
+                "its own read that.",
+            )
     unknown = sorted(set(languages) - known)
     if unknown:
         raise Invalid(
@@ -141,12 +187,20 @@ def visit_schedule(
     notify_days_ahead: int | None = None,
     created_by: User | None = None,
     now: dt.datetime | None = None,
+    place_phrase: str = "",
+    note_phrases: Iterable[str] = (),
+    place_translations: dict[str, str] | None = None,
+    note_translations: dict[str, str] | None = None,
+    plain_language: str = "nl",
 ) -> WorkplaceVisit:
     """Schedule a union visit at a site. On commit, the members who worked there recently are
     recorded to be told ahead (in their languages), and the hirer and agencies get an access
     notice."""
     now = now or timezone.now()
     languages = _visit_languages(languages)
+    note_phrases = list(dict.fromkeys(note_phrases))
+    place_translations = _visit_translations(place_translations)
+    note_translations = _visit_translations(note_translations)
     if notify_days_ahead is None:
         notify_days_ahead = settings.UNIONROLL_VISIT_NOTICE_DAYS
     visit_validate(
@@ -156,6 +210,12 @@ def visit_schedule(
         languages=languages,
         notify_days_ahead=notify_days_ahead,
         now=now,
+        note=note,
+        place_phrase=place_phrase,
+        note_phrases=note_phrases,
+        place_translations=place_translations,
+        note_translations=note_translations,
+        plain_language=plain_language,
     )
     with transaction.atomic():
         visit = WorkplaceVisit.objects.create(
@@ -165,6 +225,11 @@ def visit_schedule(
             place=place.strip(),
             languages=languages,
             note=note.strip(),
+            place_phrase=place_phrase,
+            note_phrases=note_phrases,
+            place_translations=place_translations,
+            note_translations=note_translations,
+            plain_language=plain_language,
             notify_days_ahead=notify_days_ahead,
             created_by=created_by,
         )
@@ -184,10 +249,17 @@ def visit_reschedule(
     notify_days_ahead: int | None = None,
     expected_version: int | None = None,
     now: dt.datetime | None = None,
+    place_phrase: str | None = None,
+    note_phrases: Iterable[str] | None = None,
+    place_translations: dict[str, str] | None = None,
+    note_translations: dict[str, str] | None = None,
+    plain_language: str | None = None,
 ) -> WorkplaceVisit:
     """Change a scheduled visit. Any change makes a new version: members who were told of
-    another time or place hear of the move at once; members not told yet hear of the new
-    version when its time comes; nothing changed, nothing happens.
+    another time or place (the plain place or the place phrase) hear of the move at once;
+    members not told yet hear of the new version when its time comes; nothing changed, nothing
+    happens. A change to a text in some language only, like a change to the note, is not told
+    to those already told.
 
     ``expected_version`` (the version the admin's form showed) refuses a change made on top of
     someone else's change.
@@ -209,12 +281,23 @@ def visit_reschedule(
             "notify_days_ahead": (
                 visit.notify_days_ahead if notify_days_ahead is None else notify_days_ahead
             ),
+            "place_phrase": visit.place_phrase if place_phrase is None else place_phrase,
+            "note_phrases": list(visit.note_phrases)
+            if note_phrases is None
+            else list(dict.fromkeys(note_phrases)),
+            "place_translations": visit.place_translations
+            if place_translations is None
+            else _visit_translations(place_translations),
+            "note_translations": visit.note_translations
+            if note_translations is None
+            else _visit_translations(note_translations),
+            "plain_language": visit.plain_language if plain_language is None else plain_language,
         }
         if all(getattr(visit, field) == value for field, value in new.items()):
             return visit
         if visit.starts_at <= now:
             raise Conflict("visit_started", "A visit that has begun cannot be changed.")
-        visit_validate(**{k: v for k, v in new.items() if k != "note"}, now=now)
+        visit_validate(**new, now=now)
         for field, value in new.items():
             setattr(visit, field, value)
         visit.version += 1
@@ -248,9 +331,9 @@ def visit_cancel(
 # --- Who is told, and what ---------------------------------------------------------------------
 
 
-def _recent_since(visit: Any) -> dt.date:
+def _recent_since(starts_at: dt.datetime) -> dt.date:
     weeks = settings.UNIONROLL_VISIT_RECENT_WEEKS
-    return timezone.localtime(visit.starts_at).date() - dt.timedelta(weeks=weeks)
+    return timezone.localtime(starts_at).date() - dt.timedelta(weeks=weeks)
 
 
 # Members to tell about the newest version of a visit. ``current``: live members with recent
@@ -258,8 +341,8 @@ def _recent_since(visit: Any) -> dt.date:
 # may have reached them, with the time and place it announced. A person in ``current`` who was
 # never told hears "new" at not_before; a person told of another time or place (or of a visit
 # now cancelled) hears the change now; a cancelled visit is told only to those told before.
-_MEMBER_NOTICES_SQL = """
-WITH recent AS (
+_CURRENT_MEMBERS_CTE = """
+recent AS (
     SELECT DISTINCT l.person_id, l.sector_id
     FROM enrolment_payrollline l
     WHERE l.site_id = %(site)s
@@ -272,12 +355,18 @@ WITH recent AS (
     JOIN enrolment_person p ON p.id = m.person_id
     WHERE m.status = ANY(%(live)s) AND p.merged_into_id IS NULL
     ORDER BY m.person_id, m.id
-), told AS (
+)"""
+
+_MEMBER_NOTICES_SQL = (
+    "WITH"
+    + _CURRENT_MEMBERS_CTE
+    + """, told AS (
     SELECT DISTINCT ON (n.person_id)
            n.person_id, n.membership_id,
            n.data -> 'visit' ->> 'starts_at' AS starts_at,
            n.data -> 'visit' ->> 'ends_at' AS ends_at,
            n.data -> 'visit' ->> 'place' AS place,
+           coalesce(n.data -> 'visit' ->> 'place_phrase', '') AS place_phrase,
            n.data ->> 'change' AS change
     FROM notifications_notice n
     WHERE n.kind = 'visit' AND n.subject LIKE %(prefix)s AND n.subject <> %(subject)s
@@ -301,6 +390,7 @@ WITH recent AS (
        OR (t.person_id IS NOT NULL AND (
             %(cancelled)s
             OR t.starts_at <> %(starts_at)s OR t.ends_at <> %(ends_at)s OR t.place <> %(place)s
+            OR t.place_phrase <> %(place_phrase)s
        ))
 )
 INSERT INTO notifications_notice
@@ -313,6 +403,7 @@ FROM recipients r
 ORDER BY r.person_id
 ON CONFLICT (person_id, kind, subject) DO NOTHING
 """
+)
 
 
 def _version_notices_record(
@@ -330,7 +421,7 @@ def _version_notices_record(
     params |= {
         "site": visit.site_id,
         "hirer": visit.site.hirer_id,
-        "since": _recent_since(visit),
+        "since": _recent_since(visit.starts_at),
         "prefix": prefix,
         "subject": subject,
         "told_statuses": TOLD_STATUSES,
@@ -339,6 +430,7 @@ def _version_notices_record(
         "starts_at": visit.starts_at.isoformat(),
         "ends_at": visit.ends_at.isoformat(),
         "place": visit.place,
+        "place_phrase": visit.place_phrase,
         "snapshot": json.dumps(visit_snapshot(visit)),
         "not_before": max(now, visit.starts_at - dt.timedelta(days=visit.notify_days_ahead)),
         "now": now,
@@ -356,6 +448,35 @@ def _version_notices_record(
         cur.execute(sql, params)
         returned = [row[0] for row in cur.fetchall()] if cur.description else []
         return cur.rowcount, sorted(returned)
+
+
+_READER_LANGUAGES_SQL = (
+    "WITH"
+    + _CURRENT_MEMBERS_CTE
+    + """
+SELECT p.language, count(*)
+FROM current_members c
+JOIN enrolment_person p ON p.id = c.person_id
+GROUP BY p.language
+"""
+)
+
+
+def visit_reader_languages(*, site_id: int, starts_at: dt.datetime) -> dict[str, int]:
+    """How many members read each language among those a visit at ``site_id`` starting at
+    ``starts_at`` tells: the recipients' own rule (``_CURRENT_MEMBERS_CTE``), so the admin's
+    list of missing languages is about exactly the people who will read the notice. Languages
+    as notices use them (none or an unknown one counts as English); most readers first.
+
+    A read, kept here beside the rule it shares with the fan-out."""
+    params = {"site": site_id, "since": _recent_since(starts_at), "live": LIVE_STATUSES}
+    counts: dict[str, int] = {}
+    with connection.cursor() as cur:
+        cur.execute(_READER_LANGUAGES_SQL, params)
+        for language, n in cur.fetchall():
+            code = notice_language(language)
+            counts[code] = counts.get(code, 0) + n
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def visit_notices_record(*, visit_id: int, version: int, now: dt.datetime | None = None) -> int:
@@ -390,6 +511,7 @@ WITH current_orgs AS (
            n.data -> 'visit' ->> 'starts_at' AS starts_at,
            n.data -> 'visit' ->> 'ends_at' AS ends_at,
            n.data -> 'visit' ->> 'place' AS place,
+           coalesce(n.data -> 'visit' ->> 'place_phrase', '') AS place_phrase,
            n.data ->> 'change' AS change
     FROM notifications_organisationnotice n
     WHERE n.kind = 'visit_access' AND n.subject LIKE %(prefix)s AND n.subject <> %(subject)s
@@ -405,6 +527,7 @@ WITH current_orgs AS (
        OR (t.organisation_id IS NOT NULL AND t.change <> 'cancelled' AND (
             %(cancelled)s
             OR t.starts_at <> %(starts_at)s OR t.ends_at <> %(ends_at)s OR t.place <> %(place)s
+            OR t.place_phrase <> %(place_phrase)s
        ))
 )
 INSERT INTO notifications_organisationnotice
@@ -488,9 +611,11 @@ def visit_notice_facts(notice: Notice, today: dt.date) -> Any:
             "visit_end": f"{local_end:%H:%M}",
             "site": snapshot.get("site", ""),
             "address": " ".join((snapshot.get("address") or "").split()),
-            "place": snapshot.get("place", ""),
+            # In the member's language when rendered, else the plain text (and a line saying
+            # so): ``place.untranslated``.
+            "place": LazyVisitText(snapshot, "place"),
             "languages": LanguageNames(snapshot.get("languages") or []),
-            "note": " ".join((snapshot.get("note") or "").split()),
+            "note": LazyVisitText(snapshot, "note"),
         },
     )
 
@@ -591,7 +716,8 @@ def access_notice_render(data: dict[str, Any], *, organisation_name: str) -> tup
         "site": snapshot.get("site", ""),
         "address": " ".join((snapshot.get("address") or "").split()),
         "hirer": snapshot.get("hirer", ""),
-        "place": snapshot.get("place", ""),
+        # The Dutch text (phrase and Dutch or plain text): the organisations are Dutch.
+        "place": visit_place(snapshot, "nl").text,
         "start": f"{start:%H:%M}",
         "end": f"{end:%H:%M}",
         "union": settings.UNIONROLL_UNION_NAME,

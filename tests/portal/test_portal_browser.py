@@ -77,9 +77,13 @@ def ioana(live_server, settings):
         site=site,
         starts_at=starts,
         ends_at=starts + dt.timedelta(hours=2),
-        place="Kantine, gebouw B",
+        place_phrase="canteen",
+        place="gebouw B",
+        place_translations={"en": "building B", "ro": "clădirea B"},
         languages=["ro", "pl", "nl"],
+        note_phrases=["break"],
         note="Koffie staat klaar.",
+        note_translations={"en": "Coffee is ready.", "ro": "Cafeaua este gata."},
     )
     return membership
 

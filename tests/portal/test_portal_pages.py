@@ -668,3 +668,74 @@ def test_visits_page_leaves_out_past_cancelled_and_long_ago_sites(
     assert "Yesterday's canteen" not in body
     assert "Cancelled canteen" not in body
     assert "No union visits are planned at your workplace at the moment." in body
+
+
+def _visit_in_languages(site, **texts):
+    return WorkplaceVisitFactory(
+        site=site,
+        starts_at=dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2026, 11, 25, 14, 0, tzinfo=dt.UTC),
+        **({"place": "Kantine, gebouw B", "note": "Koffie staat klaar."} | texts),
+    )
+
+
+@pytest.mark.parametrize(
+    "language, place, note",
+    [
+        ("pl", "Stołówka w budynku B", "Kawa czeka."),
+        ("uk", "Їдальня в корпусі B", "Кава чекає на Вас."),  # noqa: RUF001 - Ukrainian
+    ],
+)
+def test_visits_page_shows_place_and_note_in_the_members_language(
+    client, member, recent_site, language, place, note
+):
+    Person.objects.filter(pk=member.person_id).update(language=language)
+    _visit_in_languages(
+        recent_site,
+        place_translations={"pl": "Stołówka w budynku B", "uk": "Їдальня в корпусі B"},
+        note_translations={"pl": "Kawa czeka.", "uk": "Кава чекає на Вас."},  # noqa: RUF001
+    )
+    sign_in(client, member)
+
+    page = client.get(url("visits")).content.decode()
+
+    assert f'<span lang="{language}">{place}</span>' in page
+    assert f'<span lang="{language}">{note}</span>' in page
+    assert "Kantine, gebouw B" not in page and "Koffie staat klaar." not in page
+    assert 'class="hint untranslated"' not in page
+
+
+def test_visits_page_shows_the_plain_text_marked_as_not_yet_translated(client, member, recent_site):
+    Person.objects.filter(pk=member.person_id).update(language="ro")
+    _visit_in_languages(recent_site, place_translations={"pl": "Stołówka w budynku B"})
+    sign_in(client, member)
+
+    page = client.get(url("visits")).content.decode()
+
+    # The Dutch plain text, marked as Dutch for screen readers, with the line in Romanian.
+    assert '<span lang="nl">Kantine, gebouw B</span>' in page
+    assert '<span lang="nl">Koffie staat klaar.</span>' in page
+    assert page.count("Această parte nu este încă tradusă în limba ta.") == 2
+    assert "Stołówka" not in page
+
+
+def test_visits_page_shows_phrases_in_the_members_language(client, member, recent_site):
+    Person.objects.filter(pk=member.person_id).update(language="bg")
+    _visit_in_languages(
+        recent_site,
+        place="gebouw B",
+        place_phrase="canteen",
+        note="",
+        note_phrases=["payslip", "break"],
+    )
+    sign_in(client, member)
+
+    body = text_of(client.get(url("visits")))
+
+    assert "Столова, gebouw B" in body
+    assert (
+        "Вземете фиша си за заплата, ако имате въпроси за заплащането си. "
+        "Можете да дойдете в почивката си."
+    ) in body
+    # Only the written part of the place lacks Bulgarian: one line, for the place.
+    assert body.count("Тази част все още не е преведена на Вашия език.") == 1  # noqa: RUF001

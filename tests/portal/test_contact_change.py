@@ -21,8 +21,11 @@ from django.core import mail
 from django.urls import reverse
 
 from enrolment import credentials as signin
+from enrolment.events import ContactChangeCodeRequested
 from enrolment.models import ContactChange, Person, SignInLink
-from notifications.models import Notice
+from notifications.channels.sms import TemporarySmsError
+from notifications.models import DeliveryAttempt, Notice
+from notifications.services.contact_codes import contact_code_send
 from portal.session import SESSION_KEY
 from portal.views_pages import contact_masked
 from tests.employers.factories import UserFactory
@@ -586,3 +589,43 @@ def test_the_new_number_is_shown_masked():
     assert contact_masked("phone", "+48600100267") == "+48 6•• ••• •67"
     assert contact_masked("phone", "+31612345678") == "+31 6•• ••• •78"
     assert contact_masked("email", "lukasz@example.com") == "l•••@example.com"
+
+
+def test_a_redelivered_send_task_sends_no_second_code(client, act, member, sms_outbox):
+    sign_in(client, member)
+    act(DETAILS, details(member.person, phone=NEW_PHONE))
+    change = ContactChange.objects.get()
+    code = code_in(sms_outbox()[0]["text"])
+
+    again = contact_code_send(change_id=change.pk, code=code)
+    stale = contact_code_send(change_id=change.pk, code="000000" if code != "000000" else "1")
+
+    assert (again, stale) == ("skipped", "skipped")
+    assert len(sms_outbox()) == 1
+
+
+def test_a_failed_send_is_recorded_and_left_to_send_a_new_code(
+    client, act, member, sms_outbox, settings
+):
+    settings.UNIONROLL_SMS_BACKEND = "tests.portal.test_contact_change.FailingSms"
+    sign_in(client, member)
+
+    act(DETAILS, details(member.person, phone=NEW_PHONE))
+
+    change = ContactChange.objects.get()
+    [attempt] = DeliveryAttempt.objects.filter(item="contact_code", item_id=change.pk)
+    assert (attempt.result, attempt.code, attempt.retry_at) == ("temporary", "sms_down", None)
+    assert sms_outbox() == []
+    assert "Trimite un cod nou" in page_text(client.get(CONFIRM))
+    assert fresh(member.person).phone == OLD_PHONE
+
+
+def test_the_event_never_shows_its_code():
+    event = ContactChangeCodeRequested(change_id=7, code="123456")
+
+    assert "123456" not in repr(event) and "123456" not in str(event)
+
+
+class FailingSms:
+    def send(self, to: str, text: str) -> str:
+        raise TemporarySmsError("sms_down")

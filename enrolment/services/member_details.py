@@ -77,7 +77,8 @@ def person_details_save(
 
     The language and a removal take effect at once (a removal also keeps a roster from filling
     the detail in again). A new phone number or address becomes a waiting change with a code
-    sent to it, replacing a change that waited for the same field; it takes effect through
+    sent to it, replacing a change that waited for the same field (unless it waits for this very
+    number and its code still works: no second code then); it takes effect through
     :func:`contact_change_confirm`. Over the rate limit nothing changes at all.
     """
     if language not in {code for code, _ in settings.LANGUAGES}:
@@ -91,9 +92,19 @@ def person_details_save(
         claimed = {
             f: wanted[f] for f in CONTACT_FIELDS if wanted[f] and wanted[f] != getattr(person, f)
         }
-        if claimed and any(
+        # Saving the same new number again (a double tap, back and save) while its code still
+        # works sends no second code: the first one would stop working under the member's
+        # eyes. "Send a new code" is there for a code that did not arrive.
+        live = {
+            change.field
+            for change in _waiting_all(person_id)
+            if claimed.get(change.field) == change.new_value
+            and not contact_change_void(change, now=now)
+        }
+        to_send = {f: value for f, value in claimed.items() if f not in live}
+        if to_send and any(
             _codes_limited(person_id=person_id, new_value=value, client=client)
-            for value in claimed.values()
+            for value in to_send.values()
         ):
             logger.info("contact change for person %s refused: rate limit", person_id)
             return DetailsSaved(limited=True)
@@ -101,7 +112,7 @@ def person_details_save(
         # the details in force, so an empty field may only mean there was none yet.
         at_once = {"language": language, **{f: None for f in CONTACT_FIELDS if wanted[f] is None}}
         changed = _details_apply(person, at_once)
-        for f, value in claimed.items():
+        for f, value in to_send.items():
             _contact_change_new(person_id=person_id, field=f, new_value=value, now=now)
     return DetailsSaved(changed=changed, waiting=list(claimed))
 
@@ -160,6 +171,10 @@ def _code_hash(*, person_id: int, field: str, code: str) -> str:
 
 def _waiting(person_id: int, field: str) -> QuerySet[ContactChange]:
     return ContactChange.objects.filter(person_id=person_id, field=field, confirmed_at__isnull=True)
+
+
+def _waiting_all(person_id: int) -> QuerySet[ContactChange]:
+    return ContactChange.objects.filter(person_id=person_id, confirmed_at__isnull=True)
 
 
 def _contact_change_new(

@@ -318,6 +318,19 @@ def test_a_second_request_for_another_number_replaces_the_first(client, act, mem
     assert ContactChange.objects.count() == 1
 
 
+def test_saving_the_same_new_number_again_sends_no_second_code(client, act, member, sms_outbox):
+    sign_in(client, member)
+    act(DETAILS, details(member.person, phone=NEW_PHONE))
+    code = code_in(sms_outbox()[0]["text"])
+
+    response = act(DETAILS, details(member.person, phone=NEW_PHONE))
+    confirm(act, "phone", code)
+
+    assert response["Location"] == CONFIRM
+    assert [sms["to"] for sms in sms_outbox()] == [NEW_PHONE, OLD_PHONE]
+    assert fresh(member.person).phone == NEW_PHONE
+
+
 def test_cancelling_the_change_keeps_the_details_as_they_were(client, act, member, sms_outbox):
     sign_in(client, member)
     act(DETAILS, details(member.person, phone=NEW_PHONE))

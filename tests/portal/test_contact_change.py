@@ -30,6 +30,7 @@ from portal.session import SESSION_KEY
 from portal.views_pages import contact_masked
 from tests.employers.factories import UserFactory
 from tests.enrolment.factories import MembershipFactory, PersonFactory
+from tests.portal.factories import link_form
 
 pytestmark = pytest.mark.django_db
 
@@ -452,7 +453,7 @@ def test_the_code_message_is_written_in_each_language(client, act, member, sms_o
 
 def _link_for(act, contact: str, *, born: str = "") -> SignInLink | None:
     before = set(SignInLink.objects.values_list("pk", flat=True))
-    act(SIGN_IN, {"form": "link", "contact": contact, "date_of_birth": born}, ip="198.51.100.7")
+    act(SIGN_IN, link_form(contact, born), ip="198.51.100.7")
     return SignInLink.objects.exclude(pk__in=before).first()
 
 

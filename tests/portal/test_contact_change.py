@@ -28,7 +28,7 @@ from notifications.models import DeliveryAttempt, Notice
 from notifications.services.contact_codes import contact_code_send
 from portal.session import SESSION_KEY
 from portal.views_pages import contact_masked
-from tests.employers.factories import UserFactory
+from tests.employers.factories import UnionAdminFactory, UserFactory
 from tests.enrolment.factories import MembershipFactory, PersonFactory
 from tests.portal.factories import link_form
 
@@ -643,3 +643,18 @@ def test_the_event_never_shows_its_code():
 class FailingSms:
     def send(self, to: str, text: str) -> str:
         raise TemporarySmsError("sms_down")
+
+
+def test_the_admin_shows_a_change_without_the_new_number(client, act, member):
+    sign_in(client, member)
+    act(DETAILS, details(member.person, phone=NEW_PHONE))
+    change = ContactChange.objects.get()
+    client.force_login(UnionAdminFactory())
+
+    listing = client.get(reverse("admin:enrolment_contactchange_changelist"))
+    page = client.get(reverse("admin:enrolment_contactchange_change", args=[change.pk]))
+
+    assert (listing.status_code, page.status_code) == (200, 200)
+    for html in (listing.content.decode(), page.content.decode()):
+        assert NEW_PHONE not in html and NEW_PHONE[3:] not in html
+        assert change.code_hash not in html

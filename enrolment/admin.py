@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from employers.models import Sector
 from enrolment.models import (
     AccessCode,
+    ContactChange,
     EnrolmentPolicy,
     Membership,
     MembershipEvent,
@@ -553,6 +554,38 @@ class AccessCodeAdmin(ReadOnlyAdmin):
     @admin.display(description="membership")
     def membership_link(self, obj: AccessCode) -> str:
         return admin_link(Membership, obj.membership_id)
+
+
+@admin.register(ContactChange)
+class ContactChangeAdmin(ReadOnlyAdmin):
+    """New phone numbers and addresses members asked for in the portal and whether the code
+    was typed; never the new number or address, never the code."""
+
+    list_display = [
+        "id",
+        "person_link",
+        "field",
+        "created_at",
+        "sent_at",
+        "expires_at",
+        "attempts",
+        "confirmed_at",
+    ]
+    list_filter = ["field"]
+    fields = [
+        "person_link",
+        "field",
+        "created_at",
+        "sent_at",
+        "expires_at",
+        "attempts",
+        "confirmed_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="person")
+    def person_link(self, obj: ContactChange) -> str:
+        return admin_link(Person, obj.person_id)
 
 
 class RightsTextForm(forms.ModelForm):

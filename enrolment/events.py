@@ -3,7 +3,7 @@
 Each is published inside the transaction that made it true and reaches subscribers after that
 transaction commits. They carry ids and plain values; ``ContactDetailsReplaced`` and
 ``SignInLinkRequested`` carry a contact detail or a token in memory, for one subscriber, and
-are never logged.
+are never logged; ``ContactChangeCodeRequested`` likewise carries a one-time code.
 """
 
 from __future__ import annotations
@@ -69,3 +69,16 @@ class SignInLinkRequested:
 
     def __repr__(self) -> str:
         return f"SignInLinkRequested(link_id={self.link_id}, token='***')"
+
+
+@dataclass(frozen=True)
+class ContactChangeCodeRequested:
+    """A member asked to change their phone number or e-mail address; the one-time code that
+    proves the new one is theirs is to be sent to it. The code exists only here and in the
+    message: the database keeps a keyed hash. The new contact is read from the change."""
+
+    change_id: int
+    code: str
+
+    def __repr__(self) -> str:
+        return f"ContactChangeCodeRequested(change_id={self.change_id}, code='***')"

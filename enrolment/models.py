@@ -447,6 +447,47 @@ class AccessCode(models.Model):
         return f"Access code #{self.pk}"
 
 
+class ContactChange(models.Model):
+    """A new phone number or e-mail address a member asked for in the portal, waiting for the
+    one-time code sent to it. Until the code is typed the person's details stay as they were:
+    nobody can claim a number (and with it another member's sign-in links) without reading
+    what is sent to it.
+
+    Only a keyed hash of the 6-digit code is stored (HMAC under the server secret): the table
+    alone does not let anyone try the million codes. At most one change waits per person and
+    field (a partial unique index); a new request replaces it. ``attempts`` counts wrong codes;
+    after CONTACT_CODE_MAX_ATTEMPTS, or once ``expires_at`` has passed, the change is void.
+    """
+
+    class Field(models.TextChoices):
+        PHONE = "phone"
+        EMAIL = "email"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=10, choices=Field.choices)
+    # E.164 phone number or normalised e-mail address, as it will be stored on the person.
+    new_value = models.CharField(max_length=254)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Set by the one send that goes out (a conditional UPDATE): a redelivered task sends nothing.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "field"],
+                condition=Q(confirmed_at__isnull=True),
+                name="contact_change_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact change #{self.pk}"
+
+
 class RightsText(models.Model):
     """One piece of rights information in one language, valid from a date.
 

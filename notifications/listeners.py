@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from enrolment.events import (
+    ContactChangeCodeRequested,
     ContactDetailsReplaced,
     MembershipOptedIn,
     MembershipOptedOut,
@@ -64,6 +65,15 @@ def signin_link_requested(event: SignInLinkRequested) -> None:
     )
 
 
+def contact_change_code_requested(event: ContactChangeCodeRequested) -> None:
+    # As a sign-in link: on the notifications queue, the code kept out of monitoring tools.
+    tasks.contact_code_send_task.apply_async(
+        args=(event.change_id, event.code),
+        queue="notifications",
+        argsrepr=f"({event.change_id}, '***')",
+    )
+
+
 def visit_changed(event: VisitScheduled | VisitChanged | VisitCancelled) -> None:
     tasks.visit_notices_record_task.delay(event.visit_id, event.version)
 
@@ -75,5 +85,6 @@ def subscribe() -> None:
     events.subscribe(MembershipOptOutUndone, membership_opt_out_undone)
     events.subscribe(ContactDetailsReplaced, contact_details_replaced)
     events.subscribe(SignInLinkRequested, signin_link_requested)
+    events.subscribe(ContactChangeCodeRequested, contact_change_code_requested)
     for visit_event in (VisitScheduled, VisitChanged, VisitCancelled):
         events.subscribe(visit_event, visit_changed)

@@ -175,3 +175,12 @@ def signin_links_retry_task() -> int:
     from notifications.services.signin_links import signin_links_retry
 
     return signin_links_retry()
+
+
+@shared_task(acks_late=True)
+def contact_code_send_task(change_id: int, code: str) -> str:
+    """Send the code for a new phone number or address. The code travels only in this message
+    (only its keyed hash is stored); the new contact is read from the database."""
+    from notifications.services.contact_codes import contact_code_send
+
+    return contact_code_send(change_id=change_id, code=code)

@@ -63,3 +63,34 @@ class DetailsForm(forms.Form):
                 code="email_invalid",
             )
         return email
+
+
+class ContactCodeForm(forms.Form):
+    """One waiting change of phone or e-mail: type its code, ask for a new one, or cancel it.
+    Prefixed with the field ("phone-code", "email-action"): with a new phone and a new address
+    both waiting, the page holds two of these."""
+
+    code = forms.CharField(
+        label=_("The code (6 digits)"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    # The button pressed.
+    action = forms.ChoiceField(
+        choices=[("confirm", "confirm"), ("resend", "resend"), ("cancel", "cancel")]
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("action") != "confirm":
+            return data
+        # "123 456" as some phones show it: spaces do not count.
+        code = "".join((data.get("code") or "").split())
+        if not code:
+            self.add_error("code", _("Type the code from the message."))
+        elif len(code) != 6 or not code.isascii() or not code.isdigit():
+            self.add_error("code", _("The code has 6 digits, for example 123456."))
+        else:
+            data["code"] = code
+        return data

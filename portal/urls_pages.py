@@ -12,6 +12,7 @@ urlpatterns = [
     path("left/undo/", views_pages.leave_undo, name="leave_undo"),
     path("rejoin/", views_pages.rejoin, name="rejoin"),
     path("details/", views_pages.details, name="details"),
+    path("details/confirm/", views_pages.details_confirm, name="details_confirm"),
     path("rights/", views_pages.rights, name="rights"),
     path("visits/", views_pages.visits, name="visits"),
     path("language/", views_pages.language, name="language"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import phonenumbers
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -22,9 +23,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from enrolment.models import Membership, MembershipEvent
+from enrolment.models import ContactChange, Membership, MembershipEvent
 from enrolment.services import membership_opt_in, membership_opt_out
-from enrolment.services.member_details import person_details_update
+from enrolment.services.member_details import (
+    CONTACT_FIELDS,
+    contact_change_cancel,
+    contact_change_confirm,
+    contact_change_resend,
+    contact_change_void,
+    contact_changes_waiting,
+    person_details_save,
+)
 from enrolment.services.memberships import (
     OPT_IN_FROM,
     OPT_OUT_FROM,
@@ -34,7 +43,7 @@ from enrolment.services.memberships import (
     membership_opt_out_undo,
 )
 from portal import selectors
-from portal.forms import DetailsForm, LanguageForm
+from portal.forms import ContactCodeForm, DetailsForm, LanguageForm
 from portal.session import (
     LANGUAGE_SESSION_KEY,
     member_required,
@@ -49,6 +58,8 @@ S = Membership.Status
 PORTAL_REASON = "portal"
 # Between two times ("10:00 to 14:00" without words: the same in all six languages).
 EN_DASH = "\u2013"
+# Hides the middle of a phone number or address shown back to the member.
+MASK = "\u2022"
 
 NAV = [
     ("portal:membership", gettext_lazy("My membership")),
@@ -253,20 +264,27 @@ def _not_rejoinable_text(m: Membership) -> str:
 @member_required
 def details(request: HttpRequest) -> HttpResponse:
     person = request.membership.person  # type: ignore[attr-defined]
+    limited = False
     if request.method == "POST":
         form = DetailsForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            person_details_update(
+            saved = person_details_save(
                 person_id=person.pk,
                 language=data["language"],
                 phone=data["phone"],
                 email=data["email"],
+                client=request.META.get("REMOTE_ADDR", ""),
             )
-            # Said in the language just chosen: the next page will be in it.
-            with translation.override(data["language"]):
-                messages.success(request, _("Your details are saved."))
-            return redirect("portal:details")
+            limited = saved.limited
+            if saved.waiting:
+                # The confirmation page says where the code went (in the language just chosen).
+                return redirect("portal:details_confirm")
+            if not limited:
+                # Said in the language just chosen: the next page will be in it.
+                with translation.override(data["language"]):
+                    messages.success(request, _("Your details are saved."))
+                return redirect("portal:details")
     else:
         form = DetailsForm(
             initial={
@@ -276,7 +294,133 @@ def details(request: HttpRequest) -> HttpResponse:
             }
         )
     _describe_errors(form)
-    return _render(request, "details.html", "portal:details", {"form": form})
+    waiting = [
+        {"field": change.field, "contact": contact_masked(change.field, change.new_value)}
+        for change in contact_changes_waiting(person_id=person.pk)
+    ]
+    response = _render(
+        request,
+        "details.html",
+        "portal:details",
+        {"form": form, "limited": limited, "waiting": waiting},
+    )
+    if limited:
+        response.status_code = 429
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def details_confirm(request: HttpRequest) -> HttpResponse:
+    """The code sent to a new phone number or address: type it, ask for a new one, or cancel
+    the change. Only the signed-in member's own waiting changes are found here."""
+    person = request.membership.person  # type: ignore[attr-defined]
+    bound: dict[str, ContactCodeForm] = {}
+    limited = False
+    if request.method == "POST":
+        field = next((f for f in CONTACT_FIELDS if f"{f}-action" in request.POST), None)
+        if field is None:
+            return redirect("portal:details_confirm")
+        form = ContactCodeForm(request.POST, prefix=field)
+        if form.is_valid():
+            action = form.cleaned_data["action"]
+            if action == "cancel":
+                contact_change_cancel(person_id=person.pk, field=field)
+                messages.info(
+                    request, _("The change is cancelled. Your details stay as they were.")
+                )
+                return redirect("portal:details")
+            if action == "resend":
+                outcome = contact_change_resend(
+                    person_id=person.pk, field=field, client=request.META.get("REMOTE_ADDR", "")
+                )
+                if outcome == "sent":
+                    messages.success(request, _("We sent a new code. Only the newest code works."))
+                    return redirect("portal:details_confirm")
+                limited = outcome == "limited"
+            else:
+                outcome = contact_change_confirm(
+                    person_id=person.pk, field=field, code=form.cleaned_data["code"]
+                )
+                if outcome == "confirmed":
+                    messages.success(request, str(CONFIRMED_TEXT[field]))
+                    return redirect("portal:details_confirm")
+                if outcome == "wrong":
+                    form.add_error(
+                        "code", _("This code is not right. Check the message and type it again.")
+                    )
+        bound[field] = form
+    changes = [
+        _contact_change_view(change, person=person, form=bound.get(change.field))
+        for change in contact_changes_waiting(person_id=person.pk)
+    ]
+    if not changes:
+        # Nothing (or nothing more) waits: confirmed, cancelled, or never asked for.
+        return redirect("portal:details")
+    response = _render(
+        request,
+        "details_confirm.html",
+        "portal:details",
+        {"changes": changes, "limited": limited},
+    )
+    if limited:
+        response.status_code = 429
+    return response
+
+
+CONFIRMED_TEXT = {
+    "phone": gettext_lazy("Your new phone number is saved."),
+    "email": gettext_lazy("Your new e-mail address is saved."),
+}
+
+
+def _contact_change_view(
+    change: ContactChange, *, person: Any, form: ContactCodeForm | None
+) -> dict[str, Any]:
+    contact = contact_masked(change.field, change.new_value)
+    phone = change.field == "phone"
+    if phone:
+        heading = _("Your new phone number")
+        sent = _("We sent a code by SMS to %(contact)s.") % {"contact": contact}
+        if person.phone:
+            until = _("Type the code here. Until then, we keep using your old phone number.")
+        else:
+            until = _("Type the code here. Until then, we do not use the new phone number.")
+    else:
+        heading = _("Your new e-mail address")
+        sent = _("We sent a code by e-mail to %(contact)s.") % {"contact": contact}
+        if person.email:
+            until = _("Type the code here. Until then, we keep using your old e-mail address.")
+        else:
+            until = _("Type the code here. Until then, we do not use the new e-mail address.")
+    form = form or ContactCodeForm(prefix=change.field)
+    _describe_errors(form)
+    return {
+        "field": change.field,
+        "heading": heading,
+        "sent": sent,
+        "until": until,
+        "void": contact_change_void(change, now=timezone.now()),
+        "form": form,
+    }
+
+
+def contact_masked(field: str, value: str) -> str:
+    """A new phone number or address as the page shows it, enough for the member to recognise
+    it and no more (a shared or borrowed phone): "+48 6•• ••• •67", "l•••@example.com"."""
+    if field == "email":
+        local, _at, domain = value.partition("@")
+        return f"{local[:1]}{MASK * 3}@{domain}"
+    try:
+        calling_code = str(phonenumbers.parse(value).country_code)
+    except phonenumbers.NumberParseException:
+        return MASK * 6
+    national = value[1 + len(calling_code) :]
+    if len(national) < 4:
+        return f"+{calling_code} {MASK * len(national)}"
+    shown = national[:1] + MASK * (len(national) - 3) + national[-2:]
+    groups = [shown[start : start + 3] for start in range(0, len(shown), 3)]
+    return f"+{calling_code} " + " ".join(groups)
 
 
 def _describe_errors(form: DetailsForm) -> None:

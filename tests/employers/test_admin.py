@@ -24,6 +24,7 @@ from enrolment.models import (
     RosterUpload,
     WorkerNumber,
 )
+from enrolment.services.member_details import person_details_save
 from notifications.models import DeliveryAttempt, Notice, OrganisationNotice
 from tests.employers.factories import (
     HirerFactory,
@@ -86,6 +87,13 @@ def one_of_each() -> None:
     )
     signin_link_create(membership_id=membership.pk, channel="sms")
     access_code_issue(membership_id=membership.pk)
+    person_details_save(
+        person_id=membership.person_id,
+        language="en",
+        phone="+31612345678",
+        email=membership.person.email,
+        client="192.0.2.1",
+    )
 
 
 def registered_models() -> list[type]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -364,17 +365,50 @@ def _details(member, **changes):
     return data
 
 
-def test_changed_phone_is_stored_in_e164_and_only_it_is_marked_as_the_members(client, member):
-    sign_in(client, member)
+@pytest.fixture
+def code_outbox(settings, tmp_path):
+    """The codes sent to new phone numbers and addresses (tests/portal/test_contact_change.py
+    covers them in full), newest last."""
+    settings.UNIONROLL_SMS_BACKEND = "notifications.channels.sms.FileSmsBackend"
+    settings.UNIONROLL_SMS_FILE_PATH = tmp_path / "outbox" / "sms"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-    response = client.post(url("details"), _details(member, phone="06 1234 5678"), follow=True)
+    def codes() -> dict[str, str]:
+        from django.core import mail
+
+        sent = [
+            (record["to"], record["text"])
+            for record in (
+                json.loads(path.read_text())
+                for path in sorted(settings.UNIONROLL_SMS_FILE_PATH.glob("*.json"))
+            )
+        ]
+        sent += [(message.to[0], message.body) for message in mail.outbox]
+        code = re.compile(r"(?<![\d+])(\d{6})(?!\d)")
+        return {to: match.group(1) for to, text in sent if (match := code.search(text))}
+
+    return codes
+
+
+def test_changed_phone_is_stored_in_e164_and_only_it_is_marked_as_the_members(
+    client, member, code_outbox, django_capture_on_commit_callbacks
+):
+    sign_in(client, member)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("details"), _details(member, phone="06 1234 5678"))
+
+    response = client.post(
+        url("details_confirm"),
+        {"phone-code": code_outbox()["+31612345678"], "phone-action": "confirm"},
+        follow=True,
+    )
 
     person = Person.objects.get(pk=member.person_id)
     assert person.phone == "+31612345678"
     assert person.phone_set_by_member is True
     assert person.email_set_by_member is False
     assert person.language_set_by_member is False
-    assert "Your details are saved." in text_of(response)
+    assert "Your new phone number is saved." in text_of(response)
 
 
 def test_wrong_phone_number_is_explained_next_to_the_field(client, member):
@@ -413,17 +447,25 @@ def test_every_input_has_a_label(client, member):
         assert f'id="{field_id}"' in html
 
 
-def test_details_a_member_set_survive_a_later_roster(client, meat, tmp_path):
+def test_details_a_member_set_survive_a_later_roster(
+    client, meat, tmp_path, code_outbox, django_capture_on_commit_callbacks
+):
     agency = OrganisationFactory(sectors=[meat])
     first = write_roster(tmp_path / "a.csv", [worker(1, language="pl", phone="+48601000001")])
     with TestCase.captureOnCommitCallbacks(execute=True):
         roster_import_path(organisation=agency, path=first)
     membership = Membership.objects.get()
     sign_in(client, membership)
-    client.post(
-        url("details"),
-        {"language": "en", "phone": "+40 721 000 111", "email": "me@example.org"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url("details"),
+            {"language": "en", "phone": "+40 721 000 111", "email": "me@example.org"},
+        )
+    codes = code_outbox()
+    for field, contact in (("phone", "+40721000111"), ("email", "me@example.org")):
+        client.post(
+            url("details_confirm"), {f"{field}-code": codes[contact], f"{field}-action": "confirm"}
+        )
 
     rows = [
         worker(

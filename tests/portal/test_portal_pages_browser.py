@@ -76,3 +76,28 @@ def test_details_form_with_an_error_passes_axe(signed_in_page):
 
     assert page.locator("#id_phone_error").is_visible()
     assert axe_violations(page) == []
+
+
+def test_confirming_new_details_passes_axe_and_fits_a_320px_screen(
+    signed_in_page, settings, tmp_path
+):
+    # The codes are written to a temporary outbox, never .data/.
+    settings.UNIONROLL_SMS_BACKEND = "notifications.channels.sms.FileSmsBackend"
+    settings.UNIONROLL_SMS_FILE_PATH = tmp_path / "sms"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    page, base = signed_in_page
+    page.goto(base + reverse("portal:details"))
+
+    page.fill("#id_phone", "+48 600 100 267")
+    page.fill("#id_email", "nowy.adres@example.pl")
+    page.click("form.card button[type=submit]")
+    page.wait_for_url("**" + reverse("portal:details_confirm"))
+
+    # The masked new number, in Polish (the member's language).
+    page.get_by_text("+48 6•• ••• •67").wait_for()
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROWEST["width"]
+    page.fill("#id_phone-code", "12")
+    page.click("button[name=phone-action][value=confirm]")
+    page.locator("#id_phone-code_error").wait_for()
+    assert axe_violations(page) == []

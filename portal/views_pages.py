@@ -277,6 +277,9 @@ def details(request: HttpRequest) -> HttpResponse:
                 client=request.META.get("REMOTE_ADDR", ""),
             )
             limited = saved.limited
+            # The pages follow the language just chosen for the member's messages, rather
+            # than one tried with the header's switch.
+            request.session.pop(LANGUAGE_SESSION_KEY, None)
             if saved.waiting:
                 # The confirmation page says where the code went (in the language just chosen).
                 return redirect("portal:details_confirm")

@@ -248,7 +248,7 @@ def visit_cancel(
 # --- Who is told, and what ---------------------------------------------------------------------
 
 
-def _recent_since(visit: Any) -> dt.date:
+def visit_recent_since(visit: Any) -> dt.date:
     weeks = settings.UNIONROLL_VISIT_RECENT_WEEKS
     return timezone.localtime(visit.starts_at).date() - dt.timedelta(weeks=weeks)
 
@@ -258,8 +258,11 @@ def _recent_since(visit: Any) -> dt.date:
 # may have reached them, with the time and place it announced. A person in ``current`` who was
 # never told hears "new" at not_before; a person told of another time or place (or of a visit
 # now cancelled) hears the change now; a cancelled visit is told only to those told before.
-_MEMBER_NOTICES_SQL = """
-WITH recent AS (
+#
+# ``SITE_MEMBERS_CTE`` is who counts as "at this site" for a visit: the visit's letters to hand
+# over (notifications.selectors.visit_waiting_letters) use the same rule.
+SITE_MEMBERS_CTE = """
+recent AS (
     SELECT DISTINCT l.person_id, l.sector_id
     FROM enrolment_payrollline l
     WHERE l.site_id = %(site)s
@@ -272,7 +275,9 @@ WITH recent AS (
     JOIN enrolment_person p ON p.id = m.person_id
     WHERE m.status = ANY(%(live)s) AND p.merged_into_id IS NULL
     ORDER BY m.person_id, m.id
-), told AS (
+)"""
+_MEMBER_NOTICES_SQL = f"""
+WITH {SITE_MEMBERS_CTE}, told AS (
     SELECT DISTINCT ON (n.person_id)
            n.person_id, n.membership_id,
            n.data -> 'visit' ->> 'starts_at' AS starts_at,
@@ -330,7 +335,7 @@ def _version_notices_record(
     params |= {
         "site": visit.site_id,
         "hirer": visit.site.hirer_id,
-        "since": _recent_since(visit),
+        "since": visit_recent_since(visit),
         "prefix": prefix,
         "subject": subject,
         "told_statuses": TOLD_STATUSES,

@@ -299,11 +299,65 @@ class PossibleDuplicateAdmin(ReadOnlyAdmin):
         self.message_user(request, f"{verb} {done} possible duplicate(s).", messages.SUCCESS)
 
 
+def _signed_in_by(event: MembershipEvent) -> str:
+    """How the member had signed in when they made this change in the portal: by a link to
+    their phone or e-mail, or by the letter's code alone (which whoever holds the letter and
+    knows the date of birth could use: such a leave can be undone by the member for 14
+    days)."""
+    how = (event.data or {}).get("signed_in_by", "")
+    return {"code": "letter code", "link": "link"}.get(how, "")
+
+
+class LeaveSignInFilter(admin.SimpleListFilter):
+    title = "signed in by"
+    parameter_name = "signed_in_by"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("code", "letter code"), ("link", "link")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("code", "link"):
+            return queryset.filter(data__signed_in_by=self.value())
+        return queryset
+
+
+class LeftByCodeFilter(admin.SimpleListFilter):
+    """Memberships whose current leave was made after signing in by the letter's code."""
+
+    title = "left after signing in by"
+    parameter_name = "left_by"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("code", "letter code")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "code":
+            return queryset.filter(
+                status=Membership.Status.OPTED_OUT,
+                events__reason="opt_out",
+                events__data__signed_in_by="code",
+            ).distinct()
+        return queryset
+
+
 class MembershipEventInline(ReadOnlyInline):
     model = MembershipEvent
     show_change_link = False
-    fields = ["occurred_at", "from_status", "to_status", "actor", "actor_user", "reason", "upload"]
+    fields = [
+        "occurred_at",
+        "from_status",
+        "to_status",
+        "actor",
+        "actor_user",
+        "reason",
+        "signed_in_by",
+        "upload",
+    ]
     readonly_fields = fields
+
+    @admin.display(description="signed in by")
+    def signed_in_by(self, obj: MembershipEvent) -> str:
+        return _signed_in_by(obj)
 
 
 @admin.register(Membership)
@@ -319,7 +373,7 @@ class MembershipAdmin(ReadOnlyAdmin):
         "void",
         "last_seen_period_end",
     ]
-    list_filter = ["status", "sector", "void"]
+    list_filter = ["status", "sector", "void", LeftByCodeFilter]
     list_select_related = ["sector"]
     search_fields = ["=id", "=person__id"]
     ordering = ["-id"]
@@ -382,8 +436,9 @@ class MembershipEventAdmin(ReadOnlyAdmin):
         "occurred_at",
         "actor",
         "reason",
+        "signed_in_by",
     ]
-    list_filter = ["actor", "to_status"]
+    list_filter = ["actor", "to_status", "reason", LeaveSignInFilter]
     search_fields = ["=membership__id"]
     ordering = ["-id"]
     fields = [
@@ -403,6 +458,10 @@ class MembershipEventAdmin(ReadOnlyAdmin):
     @admin.display(description="membership", ordering="membership_id")
     def membership_link(self, obj: MembershipEvent) -> str:
         return admin_link(Membership, obj.membership_id)
+
+    @admin.display(description="signed in by")
+    def signed_in_by(self, obj: MembershipEvent) -> str:
+        return _signed_in_by(obj)
 
 
 @admin.register(RosterUpload)

@@ -41,7 +41,15 @@ logger = logging.getLogger(__name__)
 
 CHANNEL_SMS = "sms"
 CHANNEL_EMAIL = "email"
+CHANNEL_LETTER = "letter"
 CHANNELS = (CHANNEL_SMS, CHANNEL_EMAIL)
+# A welcome link also goes in the letter, as a QR code.
+WELCOME_CHANNELS = (CHANNEL_SMS, CHANNEL_EMAIL, CHANNEL_LETTER)
+
+# The portal pages a sign-in may lead on to (a member who opened /my/leave/ signed out, or a
+# link to the rights page, lands there once signed in). Keys of pages, never addresses: what a
+# form or a link carries is checked against this list, so it cannot send anyone elsewhere.
+DESTINATIONS = ("membership", "leave", "rejoin", "details", "rights", "visits")
 
 # No 0/O, 1/I: a code read off paper and typed on a phone must not be ambiguous. 32 symbols,
 # 8 of them: 40 bits, far beyond what the rate limits let anyone try.
@@ -122,6 +130,21 @@ def signin_membership_for_contact(
     if len(persons) != 1:
         return None
     return live.filter(person_id=persons[0]).order_by("-enrolled_on", "-id").first()
+
+
+def destination_clean(value: object) -> str:
+    """A page key from DESTINATIONS, or "" for anything else (the member's own page)."""
+    return value if isinstance(value, str) and value in DESTINATIONS else ""
+
+
+def signin_link_language(*, token: str) -> str | None:
+    """The language of the member a link was made for, used or not: the page a link opens is in
+    their language, not in the browser's. None for a token that was never issued."""
+    return (
+        SignInLink.objects.filter(token_hash=_token_hash(token))
+        .values_list("membership__person__language", flat=True)
+        .first()
+    )
 
 
 def signin_link_usable(*, token: str, now: dt.datetime | None = None) -> bool:
@@ -220,9 +243,16 @@ def signin_link_create(*, membership_id: int, channel: str, now: dt.datetime | N
 
 
 def _link_new(
-    *, membership_id: int, channel: str, now: dt.datetime | None = None
+    *,
+    membership_id: int,
+    channel: str,
+    now: dt.datetime | None = None,
+    destination: str = "",
+    purpose: str = SignInLink.Purpose.REQUEST,
+    expires_at: dt.datetime | None = None,
 ) -> tuple[SignInLink, str]:
-    if channel not in CHANNELS:
+    allowed = WELCOME_CHANNELS if purpose == SignInLink.Purpose.WELCOME else CHANNELS
+    if channel not in allowed:
         raise Invalid("signin_channel_unknown", "Sign-in links go by SMS or e-mail.")
     now = now or timezone.now()
     token = secrets.token_urlsafe(32)
@@ -230,9 +260,53 @@ def _link_new(
         membership_id=membership_id,
         token_hash=_token_hash(token),
         channel=channel,
-        expires_at=now + dt.timedelta(minutes=settings.UNIONROLL_SIGNIN_LINK_MINUTES),
+        purpose=purpose,
+        destination=destination_clean(destination),
+        expires_at=expires_at or now + dt.timedelta(minutes=settings.UNIONROLL_SIGNIN_LINK_MINUTES),
     )
     return link, token
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    """The first moment after ``day`` in the union's time zone (a window's last day counts)."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+
+
+def welcome_link_issue(
+    *, membership_id: int, channel: str, valid_until: dt.date, now: dt.datetime | None = None
+) -> str:
+    """The personal link a welcome notice carries (SMS, e-mail, the letter's QR code): it signs
+    in once, spent by a POST, until the end of ``valid_until`` (the last day of the opt-out
+    window). It replaces an unused welcome link of the same membership (a retried or reprinted
+    welcome), so only the newest one works. Returns the link's full URL (the only copy)."""
+    now = now or timezone.now()
+    SignInLink.objects.filter(
+        membership_id=membership_id,
+        purpose=SignInLink.Purpose.WELCOME,
+        used_at__isnull=True,
+        expires_at__gt=now,
+    ).update(expires_at=now)
+    link, token = _link_new(
+        membership_id=membership_id,
+        channel=channel,
+        now=now,
+        purpose=SignInLink.Purpose.WELCOME,
+        expires_at=max(_end_of_day(valid_until), now + dt.timedelta(days=1)),
+    )
+    logger.info("welcome link %s created for membership %s", link.pk, membership_id)
+    return signin_link_url(token)
+
+
+def welcome_links_extend(*, membership_id: int, valid_until: dt.date) -> int:
+    """The opt-out window moved later (it starts when the member was told: a letter handed over
+    weeks after printing): the unused welcome link of that membership lives as long."""
+    return SignInLink.objects.filter(
+        membership_id=membership_id,
+        purpose=SignInLink.Purpose.WELCOME,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        expires_at__lt=_end_of_day(valid_until),
+    ).update(expires_at=_end_of_day(valid_until))
 
 
 def signin_link_url(token: str) -> str:
@@ -246,6 +320,7 @@ def signin_link_request(
     contact: Contact,
     client: str,
     date_of_birth: dt.date | None = None,
+    destination: str = "",
     now: dt.datetime | None = None,
 ) -> bool:
     """A member asks for a link, with their date of birth where they share the phone or
@@ -259,7 +334,9 @@ def signin_link_request(
     if membership is None:
         logger.info("sign-in link requested for a contact that names no one member")
         return True
-    link, token = _link_new(membership_id=membership.pk, channel=contact.channel, now=now)
+    link, token = _link_new(
+        membership_id=membership.pk, channel=contact.channel, now=now, destination=destination
+    )
     # Sent once this has committed (notifications listens).
     events.publish(SignInLinkRequested(link_id=link.pk, token=token))
     logger.info("sign-in link %s created for membership %s", link.pk, membership.pk)
@@ -295,9 +372,17 @@ def signin_link_reissue(*, link_id: int, now: dt.datetime | None = None) -> str 
     return token if renewed else None
 
 
-def signin_link_consume(*, token: str, now: dt.datetime | None = None) -> int | None:
-    """Use the link up; the membership id it signs in, or None if it does not work (unknown,
-    used, expired, merged since). One conditional UPDATE: of two clicks, only one gets an id."""
+@dataclass(frozen=True)
+class LinkSignIn:
+    membership_id: int
+    # The page the member was on their way to when they asked for the link ("" = their own).
+    destination: str = ""
+
+
+def signin_link_consume(*, token: str, now: dt.datetime | None = None) -> LinkSignIn | None:
+    """Use the link up; the membership it signs in (and the page it leads to), or None if it
+    does not work (unknown, used, expired, merged since). One conditional UPDATE: of two
+    clicks, only one signs in."""
     now = now or timezone.now()
     link = _usable_link(token=token, now=now)
     if link is None:
@@ -308,7 +393,7 @@ def signin_link_consume(*, token: str, now: dt.datetime | None = None) -> int | 
     if not used:
         return None
     logger.info("sign-in link %s used", link.pk)
-    return link.membership_id
+    return LinkSignIn(link.membership_id, destination_clean(link.destination))
 
 
 # --- Access codes (welcome letter) ------------------------------------------------------------

@@ -32,6 +32,15 @@ class MembershipOptedOut:
 
 
 @dataclass(frozen=True)
+class MembershipOptOutUndone:
+    """A member undid their leave (one made after signing in by the letter's code): the
+    membership is back as before, in the same spell."""
+
+    membership_id: int
+    spell: int
+
+
+@dataclass(frozen=True)
 class MembershipOptedIn:
     """A member who had left joined again, covered from ``covered_from``."""
 

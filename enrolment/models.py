@@ -415,9 +415,19 @@ class SignInLink(models.Model):
     conditional UPDATE, so of two clicks on the same link only one signs in.
     """
 
+    class Purpose(models.TextChoices):
+        # Asked for on the sign-in page; valid UNIONROLL_SIGNIN_LINK_MINUTES.
+        REQUEST = "request", "Asked for by the member"
+        # Carried by the welcome notice (SMS, e-mail, the letter's QR code); valid until the
+        # opt-out window closes. A newer welcome link replaces an unused older one.
+        WELCOME = "welcome", "In the welcome notice"
+
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     channel = models.CharField(max_length=10)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.REQUEST)
+    # The portal page the member was on their way to (a key of portal pages, never a URL).
+    destination = models.CharField(max_length=20, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     # Set by the one send that goes out (a conditional UPDATE): a redelivered task sends nothing.

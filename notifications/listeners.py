@@ -13,6 +13,7 @@ from enrolment.events import (
     ContactDetailsReplaced,
     MembershipOptedIn,
     MembershipOptedOut,
+    MembershipOptOutUndone,
     RosterApplied,
     SignInLinkRequested,
 )
@@ -31,6 +32,12 @@ def roster_applied(event: RosterApplied) -> None:
 def membership_opted_out(event: MembershipOptedOut) -> None:
     data = {"void": event.void, "ended_on": event.ended_on.isoformat() if event.ended_on else None}
     tasks.membership_notice_send_task.delay(event.membership_id, "opt_out", event.spell, data)
+
+
+def membership_opt_out_undone(event: MembershipOptOutUndone) -> None:
+    from notifications.services.records import opt_out_notice_withdraw
+
+    opt_out_notice_withdraw(membership_id=event.membership_id, spell=event.spell)
 
 
 def membership_opted_in(event: MembershipOptedIn) -> None:
@@ -65,6 +72,7 @@ def subscribe() -> None:
     events.subscribe(RosterApplied, roster_applied)
     events.subscribe(MembershipOptedOut, membership_opted_out)
     events.subscribe(MembershipOptedIn, membership_opted_in)
+    events.subscribe(MembershipOptOutUndone, membership_opt_out_undone)
     events.subscribe(ContactDetailsReplaced, contact_details_replaced)
     events.subscribe(SignInLinkRequested, signin_link_requested)
     for visit_event in (VisitScheduled, VisitChanged, VisitCancelled):

@@ -24,6 +24,17 @@ LANGUAGE_NAMES = [
     ("bg", "Български"),
 ]
 
+# The word "Language" in each of the six, shown together on the folded switch before sign-in:
+# a visitor who cannot read the page yet still recognises their own word.
+LANGUAGE_WORDS = [
+    ("nl", "Taal"),
+    ("en", "Language"),
+    ("pl", "Język"),
+    ("ro", "Limba"),
+    ("uk", "Мова"),
+    ("bg", "Език"),
+]
+
 
 def union_hours() -> str:
     """When a representative can be reached: the configured text, else office hours in the
@@ -51,4 +62,5 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
         "union_name": settings.UNIONROLL_UNION_NAME,
         "union_contact": union_contact(),
         "language_names": LANGUAGE_NAMES,
+        "language_words": LANGUAGE_WORDS,
     }

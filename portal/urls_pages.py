@@ -8,6 +8,8 @@ from portal import views_pages
 urlpatterns = [
     path("", views_pages.membership, name="membership"),
     path("leave/", views_pages.leave, name="leave"),
+    path("left/", views_pages.left, name="left"),
+    path("left/undo/", views_pages.leave_undo, name="leave_undo"),
     path("rejoin/", views_pages.rejoin, name="rejoin"),
     path("details/", views_pages.details, name="details"),
     path("rights/", views_pages.rights, name="rights"),

@@ -24,15 +24,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from enrolment.models import Membership, MembershipEvent
 from enrolment.services import membership_opt_in, membership_opt_out
-from enrolment.services.member_details import person_details_update, person_language_set
+from enrolment.services.member_details import person_details_update
 from enrolment.services.memberships import (
     OPT_IN_FROM,
     OPT_OUT_FROM,
+    LeaveReceipt,
     membership_inside_window,
+    membership_leave_receipt,
+    membership_opt_out_undo,
 )
 from portal import selectors
 from portal.forms import DetailsForm, LanguageForm
-from portal.session import LANGUAGE_SESSION_KEY, member_required, signed_in_membership
+from portal.session import (
+    LANGUAGE_SESSION_KEY,
+    member_required,
+    signed_in_by,
+    signed_in_membership,
+)
 from unionroll.exceptions import ApplicationError
 from unionroll.i18n import date_text, language_names, notice_language
 
@@ -118,6 +126,7 @@ def membership_status_lines(membership: Membership, *, today: dt.date) -> list[s
 def membership(request: HttpRequest) -> HttpResponse:
     m: Membership = request.membership  # type: ignore[attr-defined]
     today = timezone.localdate()
+    receipt = membership_leave_receipt(m, today=today)
     return _render(
         request,
         "membership.html",
@@ -127,6 +136,7 @@ def membership(request: HttpRequest) -> HttpResponse:
             "status_lines": membership_status_lines(m, today=today),
             "can_leave": m.status in OPT_OUT_FROM,
             "can_rejoin": m.status in OPT_IN_FROM,
+            "leave": _leave_view(receipt) if receipt else None,
         },
     )
 
@@ -152,8 +162,12 @@ def leave(request: HttpRequest) -> HttpResponse:
             },
         )
     try:
-        left = membership_opt_out(
-            membership=m, actor=MembershipEvent.Actor.MEMBER, reason=PORTAL_REASON, today=today
+        membership_opt_out(
+            membership=m,
+            actor=MembershipEvent.Actor.MEMBER,
+            reason=PORTAL_REASON,
+            today=today,
+            signed_in_by=signed_in_by(request),
         )
     except ApplicationError:
         # Another tap or tab got there first: the member has left already.
@@ -161,17 +175,44 @@ def leave(request: HttpRequest) -> HttpResponse:
             request, _("You are not a member at the moment, so there is nothing to leave.")
         )
         return redirect("portal:membership")
-    if left.void:
-        text = _(
-            "You have left the union. You have never been a member, and nothing was charged "
-            "for you. We are also sending you a confirmation."
-        )
-    else:
-        text = _(
-            "You have left the union. Your membership ended on %(date)s. We are also sending you "
-            "a confirmation."
-        ) % {"date": date_text(left.ended_on)}
-    messages.success(request, text)
+    return redirect("portal:left")
+
+
+@require_http_methods(["GET"])
+@member_required
+def left(request: HttpRequest) -> HttpResponse:
+    """The leave, confirmed on screen with its receipt number (and, after signing in by the
+    letter's code alone, the way to undo it)."""
+    m: Membership = request.membership  # type: ignore[attr-defined]
+    receipt = membership_leave_receipt(m, today=timezone.localdate())
+    if receipt is None:
+        return redirect("portal:membership")
+    return _render(request, "left.html", "portal:membership", {"leave": _leave_view(receipt)})
+
+
+def _leave_view(receipt: LeaveReceipt) -> dict[str, Any]:
+    left_at = timezone.localtime(receipt.left_at)
+    return {
+        "receipt": receipt.receipt,
+        "when": f"{date_text(left_at.date())}, {left_at:%H:%M}",
+        "void": receipt.void,
+        "ended_on": date_text(receipt.ended_on),
+        "undo_until": date_text(receipt.undo_until) if receipt.undo_until else "",
+    }
+
+
+@require_POST
+@member_required
+def leave_undo(request: HttpRequest) -> HttpResponse:
+    m: Membership = request.membership  # type: ignore[attr-defined]
+    try:
+        membership_opt_out_undo(membership=m, receipt=request.POST.get("receipt", ""))
+    except ApplicationError:
+        messages.info(request, _("This leave can no longer be undone."))
+        return redirect("portal:membership")
+    messages.success(
+        request, _("Your leave is undone. You are a member again, just as before you left.")
+    )
     return redirect("portal:membership")
 
 
@@ -306,16 +347,14 @@ def _visit_view(visit: Any) -> dict[str, Any]:
 
 @require_POST
 def language(request: HttpRequest) -> HttpResponse:
-    """The language switch: the member's own choice when signed in (kept from rosters), the
-    session's before sign-in. Then back to the page it was used on."""
+    """The language switch in the header: the language of the pages in this browser, signed in
+    or not. It never changes the language of the member's notices (My details does that), so
+    trying a language to read a page does not send the member SMS in it. Then back to the
+    page it was used on."""
     form = LanguageForm(request.POST)
     membership = signed_in_membership(request)
     if form.is_valid():
-        code = form.cleaned_data["language"]
-        if membership is not None:
-            person_language_set(person_id=membership.person_id, language=code)
-        else:
-            request.session[LANGUAGE_SESSION_KEY] = code
+        request.session[LANGUAGE_SESSION_KEY] = form.cleaned_data["language"]
     next_path = request.POST.get("next", "")
     if not (
         next_path.startswith("/")

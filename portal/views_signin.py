@@ -19,7 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from enrolment import credentials as signin
+from portal.fields import DateOfBirthField
 from portal.session import (
+    SIGNED_IN_BY_CODE,
+    SIGNED_IN_BY_LINK,
     member_sign_in,
     member_sign_out,
     portal_language,
@@ -31,42 +34,74 @@ from portal.session import (
 HOME = "portal:membership"
 
 
-# The date picker sends ISO dates; typed dates are day first, as everywhere in Europe.
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
-DATE_INVALID = _("Enter your date of birth as day-month-year, for example 17-05-1990.")
-
-
 class ContactForm(forms.Form):
-    contact = forms.CharField(
-        label=_("Your mobile phone number or e-mail address"),
-        help_text=_("For example 06 12345678, +48 600 100 200 or name@example.com"),
+    """A link by SMS (the phone field, which brings up the number keyboard) or by e-mail."""
+
+    phone = forms.CharField(
+        label=_("Your mobile phone number"),
+        help_text=_("For example 06 12345678 or +48 600 100 200"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.CharField(
+        label=_("Or your e-mail address"),
         max_length=254,
-        error_messages={"required": _("Enter your mobile phone number or e-mail address.")},
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
     # Only needed where two members share one phone or address; asked of everyone alike, so
     # the form says nothing about whether a number is shared (or known).
-    date_of_birth = forms.DateField(
+    date_of_birth = DateOfBirthField(
         label=_("Your date of birth, if you share this phone or e-mail"),
         help_text=_(
             "Does someone else, for example in your family, use the same phone number or "
             "e-mail address? Then we need your date of birth to know the link is for you."
         ),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=DATE_INPUT_FORMATS,
-        error_messages={"invalid": DATE_INVALID},
     )
+    # Checked against the portal's pages by the view, whatever its length.
+    next = forms.CharField(required=False)
 
-    def clean_contact(self) -> signin.Contact:
-        contact = signin.contact_parse(self.cleaned_data["contact"])
-        if contact is None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Both forms share a page: their ids must differ (the date boxes of each).
+        kwargs.setdefault("auto_id", "link_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_phone(self) -> signin.Contact | None:
+        text = self.cleaned_data["phone"].strip()
+        if not text:
+            return None
+        contact = signin.contact_parse(text)
+        if contact is None or contact.channel != signin.CHANNEL_SMS:
             raise forms.ValidationError(
-                _(
-                    "This is not a phone number or e-mail address we can use. "
-                    "Check it and try again."
-                )
+                _("This is not a phone number we can use. Check it and try again.")
             )
         return contact
+
+    def clean_email(self) -> signin.Contact | None:
+        text = self.cleaned_data["email"].strip()
+        if not text:
+            return None
+        contact = signin.contact_parse(text)
+        if contact is None or contact.channel != signin.CHANNEL_EMAIL:
+            raise forms.ValidationError(
+                _("This is not an e-mail address we can use. It looks like name@example.com.")
+            )
+        return contact
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and not data.get("phone") and not data.get("email"):
+            self.add_error(
+                "phone", _("Enter your mobile phone number, or your e-mail address below.")
+            )
+        return data
+
+    @property
+    def contact(self) -> signin.Contact:
+        # The phone when both are given: an SMS is read sooner than an e-mail.
+        return self.cleaned_data["phone"] or self.cleaned_data["email"]
 
 
 class CodeForm(forms.Form):
@@ -76,12 +111,17 @@ class CodeForm(forms.Form):
         max_length=20,
         error_messages={"required": _("Enter the code from your letter.")},
     )
-    date_of_birth = forms.DateField(
+    date_of_birth = DateOfBirthField(
         label=_("Your date of birth"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=DATE_INPUT_FORMATS,
-        error_messages={"required": _("Enter your date of birth."), "invalid": DATE_INVALID},
+        help_text=_("For example 17 5 1990"),
+        error_messages={"required": _("Enter your date of birth.")},
     )
+    # Checked against the portal's pages by the view, whatever its length.
+    next = forms.CharField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "code_%s")
+        super().__init__(*args, **kwargs)
 
 
 def _client(request: HttpRequest) -> str:
@@ -110,6 +150,16 @@ def _render(request: HttpRequest, template: str, context: dict, status: int = 20
     return render(request, f"portal/{template}", context, status=status)
 
 
+def _destination(request: HttpRequest) -> str:
+    """The page the member was going to (a key from the list of portal pages, else "")."""
+    source = request.POST if request.method == "POST" else request.GET
+    return signin.destination_clean(source.get("next", ""))
+
+
+def _landing(destination: str) -> HttpResponse:
+    return redirect(f"portal:{destination}" if destination else HOME)
+
+
 def _sign_in_page(
     request: HttpRequest,
     *,
@@ -119,6 +169,7 @@ def _sign_in_page(
     status: int = 200,
     limited: bool = False,
 ) -> HttpResponse:
+    destination = _destination(request)
     return _render(
         request,
         template,
@@ -126,6 +177,7 @@ def _sign_in_page(
             "contact_form": contact_form or ContactForm(),
             "code_form": code_form or CodeForm(),
             "limited": limited,
+            "next": destination,
             "signed_in": signed_in_membership(request) is not None,
         },
         status=status,
@@ -134,9 +186,9 @@ def _sign_in_page(
 
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    """The way in. A member who is signed in already goes to their membership page."""
+    """The way in. A member who is signed in already goes on to their page."""
     if request.method == "GET" and signed_in_membership(request) is not None:
-        return redirect(HOME)
+        return _landing(_destination(request))
     return _sign_in(request)
 
 
@@ -151,8 +203,9 @@ def _sign_in(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _sign_in_page(request, contact_form=form, status=400)
     if not signin.signin_link_request(
-        contact=form.cleaned_data["contact"],
+        contact=form.contact,
         date_of_birth=form.cleaned_data["date_of_birth"],
+        destination=_destination(request),
         client=_client(request),
     ):
         # The same for a known and an unknown contact: the limits count both alike.
@@ -179,8 +232,8 @@ def _code_sign_in(request: HttpRequest) -> HttpResponse:
             None, _("The code or the date of birth is not right. Check both and try again.")
         )
         return _sign_in_page(request, code_form=form, status=400)
-    member_sign_in(request, membership_id=result.membership_id)
-    return redirect(HOME)
+    member_sign_in(request, membership_id=result.membership_id, signed_in_by=SIGNED_IN_BY_CODE)
+    return _landing(_destination(request))
 
 
 @require_http_methods(["GET"])
@@ -194,19 +247,26 @@ def link_sent(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@_portal_page
 def link(request: HttpRequest, token: str) -> HttpResponse:
-    """GET only shows a button: SMS and mail apps open links to preview them, and that must
-    not use the link up. POST signs in."""
+    """A link opens in its member's language, not the browser's (a phone set to English, a
+    member who reads Romanian). GET only shows a button: SMS and mail apps open links to
+    preview them, and that must not use the link up. POST signs in."""
+    language = signin.signin_link_language(token=token) or portal_language(request)
+    response = portal_response(language, _link, request, token)
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         if not signin.signin_link_usable(token=token):
             return _sign_in_page(request, template="link_invalid.html", status=410)
         return _render(request, "link.html", {})
-    membership_id = signin.signin_link_consume(token=token)
-    if membership_id is None:
+    used = signin.signin_link_consume(token=token)
+    if used is None:
         return _sign_in_page(request, template="link_invalid.html", status=410)
-    member_sign_in(request, membership_id=membership_id)
-    return redirect(HOME)
+    member_sign_in(request, membership_id=used.membership_id, signed_in_by=SIGNED_IN_BY_LINK)
+    return _landing(used.destination)
 
 
 @require_http_methods(["GET", "POST"])

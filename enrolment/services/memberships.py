@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -10,7 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from employers.models import User
-from enrolment.events import MembershipOptedIn, MembershipOptedOut
+from enrolment.credentials import welcome_links_extend
+from enrolment.events import MembershipOptedIn, MembershipOptedOut, MembershipOptOutUndone
 from enrolment.models import EnrolmentPolicy, Membership, MembershipEvent
 from unionroll import events
 from unionroll.exceptions import Conflict
@@ -21,6 +24,14 @@ S = Membership.Status
 # never enrols them again.
 OPT_OUT_FROM = (S.ENROLLED, S.ACTIVE, S.OPTED_IN, S.LAPSED)
 OPT_IN_FROM = (S.OPTED_OUT,)
+
+# A leave made in the portal after signing in with the letter's code alone (the code and the
+# date of birth: someone who had the letter in hand, perhaps not the member) gets a receipt and
+# can be undone by the member for this many days.
+LEAVE_UNDO_DAYS = 14
+SIGNED_IN_BY_CODE = "code"
+# Receipts are read off a screen and said on the phone: no 0/O or 1/I.
+_RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def _locked(membership: Membership) -> Membership:
@@ -65,11 +76,15 @@ def membership_opt_out(
     reason: str,
     user: User | None = None,
     today: dt.date | None = None,
+    signed_in_by: str = "",
 ) -> Membership:
     """Opt out. Inside the window the spell becomes void from the start; after it, it ends today.
 
-    ``actor`` is a MembershipEvent.Actor value (member, admin). Raises ApplicationError
-    ``membership_not_active`` if the membership is already opted out (or merged).
+    ``actor`` is a MembershipEvent.Actor value (member, admin). ``signed_in_by`` says how a
+    member signed in to the portal ("link", "code"). A member's own leave gets a receipt number;
+    one made after signing in by code can be undone (``membership_opt_out_undo``).
+    Raises ApplicationError ``membership_not_active`` if the membership is already opted out
+    (or merged).
     """
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -94,7 +109,14 @@ def membership_opt_out(
             reason="opt_out",
             note=reason,
             user=user,
-            data={"void": inside_window, "ended_on": m.ended_on.isoformat()},
+            data={
+                "void": inside_window,
+                "ended_on": m.ended_on.isoformat(),
+                "spell": m.spell,
+                # A member's own leave gets a receipt number, shown on screen.
+                **({"receipt": _receipt()} if actor == MembershipEvent.Actor.MEMBER else {}),
+                **({"signed_in_by": signed_in_by} if signed_in_by else {}),
+            },
         )
         # The member's confirmation (notifications listens), once this has committed.
         events.publish(
@@ -102,6 +124,98 @@ def membership_opt_out(
                 membership_id=m.pk, spell=m.spell, void=inside_window, ended_on=m.ended_on
             )
         )
+    membership.refresh_from_db()
+    return membership
+
+
+def _receipt() -> str:
+    code = "".join(secrets.choice(_RECEIPT_ALPHABET) for _position in range(8))
+    return f"L-{code[:4]}-{code[4:]}"
+
+
+@dataclass(frozen=True)
+class LeaveReceipt:
+    """The member's own leave from the portal, as the confirmation shows it."""
+
+    receipt: str
+    left_at: dt.datetime
+    void: bool
+    ended_on: dt.date | None
+    # Set when the leave can still be undone: the last day it can.
+    undo_until: dt.date | None
+
+
+def membership_leave_receipt(
+    membership: Membership, *, today: dt.date | None = None
+) -> LeaveReceipt | None:
+    """The receipt of the membership's current leave, if the member left in the portal (and
+    has not joined again or undone it since); None otherwise."""
+    if membership.status != S.OPTED_OUT:
+        return None
+    event = _last_leave(membership)
+    if event is None or not event.data.get("receipt"):
+        return None
+    today = today or timezone.localdate()
+    undo_until = None
+    if event.data.get("signed_in_by") == SIGNED_IN_BY_CODE:
+        left_on = membership.opted_out_on or timezone.localdate(event.occurred_at)
+        last_day = left_on + dt.timedelta(days=LEAVE_UNDO_DAYS)
+        undo_until = last_day if today <= last_day else None
+    return LeaveReceipt(
+        receipt=event.data["receipt"],
+        left_at=event.occurred_at,
+        void=bool(event.data.get("void")),
+        ended_on=membership.ended_on,
+        undo_until=undo_until,
+    )
+
+
+def _last_leave(membership: Membership) -> MembershipEvent | None:
+    # The event that put the membership in its current opted-out state: the newest event.
+    event = (
+        MembershipEvent.objects.filter(membership_id=membership.pk)
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+    if event is None or event.reason != "opt_out" or event.to_status != S.OPTED_OUT:
+        return None
+    return event
+
+
+def membership_opt_out_undo(
+    *, membership: Membership, receipt: str, today: dt.date | None = None
+) -> Membership:
+    """Undo a leave made after signing in by code alone, within LEAVE_UNDO_DAYS: the membership
+    is back as it was before, in the same spell (not a new start: a leave inside the window
+    that is undone was never a leave). Raises Conflict ``leave_not_undoable`` when the
+    membership is not in that leave any more, the receipt is another's, or the days are over.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        m = _locked(membership)
+        leave = membership_leave_receipt(m, today=today)
+        if leave is None or leave.undo_until is None or leave.receipt != receipt:
+            raise Conflict(
+                "leave_not_undoable",
+                "This leave cannot be undone (any more).",
+                {"membership": m.pk, "status": m.status},
+            )
+        event = _last_leave(m)
+        assert event is not None  # the receipt above came from it
+        m.status = event.from_status or S.ENROLLED
+        m.void = False
+        m.ended_on = None
+        m.opted_out_on = None
+        m.save(update_fields=["status", "void", "ended_on", "opted_out_on", "updated_at"])
+        _event(
+            m,
+            from_status=S.OPTED_OUT,
+            actor=MembershipEvent.Actor.MEMBER,
+            reason="opt_out_undone",
+            note="portal",
+            data={"receipt": receipt, "spell": m.spell},
+        )
+        events.publish(MembershipOptOutUndone(membership_id=m.pk, spell=m.spell))
     membership.refresh_from_db()
     return membership
 
@@ -187,6 +301,8 @@ def membership_window_start(
         previous = m.window_ends
         m.window_ends = window_ends
         m.save(update_fields=["window_ends", "updated_at"])
+        # The welcome's personal link works until the window closes: it moves with it.
+        welcome_links_extend(membership_id=m.pk, valid_until=window_ends)
         _event(
             m,
             from_status=S.ENROLLED,

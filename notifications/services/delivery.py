@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -191,7 +192,9 @@ def _facts(
         if membership.status == S.ENROLLED:
             window_ends = membership_window_ends_for(membership=membership, sent_on=today)
         return NoticeFacts(
-            first_name=first_name, window_ends=window_ends, **_welcome_access(membership, channel)
+            first_name=first_name,
+            window_ends=window_ends,
+            **_welcome_access(membership, channel, window_ends),
         )
     if notice.kind == K.WINDOW_CLOSING:
         if membership is None or membership.spell != spell or membership.status != S.ENROLLED:
@@ -200,6 +203,15 @@ def _facts(
             return None
         return NoticeFacts(first_name=first_name, window_ends=membership.window_ends)
     if notice.kind == K.OPT_OUT:
+        if (
+            membership is not None
+            and membership.spell == spell
+            and membership.status != S.OPTED_OUT
+        ):
+            # The leave was undone (same spell, member again) before this went out: it would
+            # tell something untrue. (Joining again starts a new spell: the confirmation of
+            # the leave still says what was true then.)
+            return None
         return NoticeFacts(
             first_name=first_name,
             void=bool(data.get("void")),
@@ -210,14 +222,27 @@ def _facts(
     raise ValueError(f"unknown notice kind {notice.kind!r}")
 
 
-def _welcome_access(membership: Membership, channel: str) -> dict[str, str]:
-    """How the welcome lets the member into the portal: its address (a 15-minute sign-in link
-    would expire before most welcomes are read; there they ask for a fresh one), and in a
-    letter also a new personal code, for members without phone or e-mail. Printing a letter
-    again replaces the code, so only the newest letter's code works."""
-    from enrolment.credentials import access_code_issue, portal_address
+def _welcome_access(
+    membership: Membership, channel: str, window_ends: dt.date | None
+) -> dict[str, Any]:
+    """How the welcome lets the member into the portal: a personal sign-in link, single use,
+    valid until the opt-out window closes (in a letter, as a QR code), so that leaving or
+    staying is a few taps from the message; without a window (the member is past it), the
+    portal's address, where a fresh link is one step away. A letter also carries a new
+    personal code, for members without phone or e-mail. Sending or printing the welcome again
+    replaces the link and the code, so only the newest ones work."""
+    from enrolment.credentials import access_code_issue, portal_address, welcome_link_issue
 
-    access = {"access_link": portal_address()}
+    if window_ends is not None:
+        link = welcome_link_issue(
+            membership_id=membership.pk, channel=channel, valid_until=window_ends
+        )
+    else:
+        link = portal_address()
+    access: dict[str, Any] = {
+        "access_link": link,
+        "extra": {"access_link_personal": window_ends is not None},
+    }
     if channel == Notice.Channel.LETTER:
         access["access_code"] = access_code_issue(membership_id=membership.pk)
     return access

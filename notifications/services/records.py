@@ -153,3 +153,15 @@ def contact_changed_facts(notice: Notice, today: dt.date) -> NoticeFacts:
 
 def _json(data: dict[str, Any] | None) -> str | None:
     return None if data is None else json.dumps(data)
+
+
+def opt_out_notice_withdraw(*, membership_id: int, spell: int) -> int:
+    """The member undid their leave: the confirmation of it, if it has not gone out yet (it
+    waits for the morning, or is a letter not yet handed over), is cancelled. Returns how many
+    were."""
+    return Notice.objects.filter(
+        membership_id=membership_id,
+        kind=Notice.Kind.OPT_OUT,
+        subject=membership_subject(membership_id=membership_id, spell=spell),
+        status__in=(Notice.Status.DUE, Notice.Status.DEFERRED, Notice.Status.QUEUED_FOR_PRINT),
+    ).update(status=Notice.Status.CANCELLED)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -47,7 +48,9 @@ def test_opt_out_inside_the_window_voids_the_membership_from_the_start(membershi
     assert membership.void is True
     assert membership.ended_on == membership.covered_from
     event = membership.events.last()
-    assert event.data == {"void": True, "ended_on": "2026-11-02"}
+    receipt = event.data.pop("receipt")  # a member's own leave: a number for the screen
+    assert re.fullmatch(r"L-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}", receipt)
+    assert event.data == {"void": True, "ended_on": "2026-11-02", "spell": 1}
 
 
 def test_opt_out_after_the_window_ends_the_membership_that_day(membership):

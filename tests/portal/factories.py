@@ -17,3 +17,23 @@ class RightsTextFactory(factory.django.DjangoModelFactory):
     valid_from = dt.date(2026, 1, 1)
     title = factory.Sequence(lambda n: f"Rights title {n}")
     body = "First paragraph.\n\nSecond paragraph."
+
+
+def link_form(contact: str, date_of_birth: dt.date | str | None = None) -> dict[str, str]:
+    """The link form as a member fills it in: a phone number or an e-mail address in its own
+    box, and the date of birth (when given) in the day, month and year boxes."""
+    data = {"form": "link", ("email" if "@" in contact else "phone"): contact}
+    return {**data, **date_of_birth_boxes(date_of_birth)}
+
+
+def date_of_birth_boxes(value: dt.date | str | None) -> dict[str, str]:
+    """``date(1990, 5, 17)`` or "1990-05-17" -> the three boxes; None -> nothing typed."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return {
+        "date_of_birth_day": str(value.day),
+        "date_of_birth_month": str(value.month),
+        "date_of_birth_year": str(value.year),
+    }

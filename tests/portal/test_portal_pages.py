@@ -11,7 +11,12 @@ from django.urls import reverse
 from enrolment.models import Membership, MembershipEvent, Person
 from enrolment.services import roster_import_path
 from portal.selectors import person_age, person_current_phase
-from portal.session import LANGUAGE_SESSION_KEY, SESSION_KEY
+from portal.session import (
+    LANGUAGE_SESSION_KEY,
+    SESSION_KEY,
+    SIGNED_IN_BY_KEY,
+    SIGNED_IN_BY_LINK,
+)
 from tests.employers.factories import OrganisationFactory, SiteFactory, UserFactory
 from tests.enrolment.factories import (
     MembershipFactory,
@@ -47,10 +52,11 @@ def other_member(meat):
     return MembershipFactory(person=person, sector=meat)
 
 
-def sign_in(client, membership: Membership) -> None:
+def sign_in(client, membership: Membership, *, by: str = SIGNED_IN_BY_LINK) -> None:
     # What member_sign_in leaves in the session.
     session = client.session
     session[SESSION_KEY] = membership.pk
+    session[SIGNED_IN_BY_KEY] = by
     session.save()
 
 
@@ -70,12 +76,18 @@ def html_lang(response) -> str:
 # --- Who may see the pages ----------------------------------------------------------------------
 
 
+def to_sign_in(page: str) -> str:
+    """Where a visitor who is not signed in is sent from ``page``: the sign-in page, which
+    then leads on to that page (the membership page is where everyone lands anyway)."""
+    return url("sign_in") + ("" if page == "membership" else f"?next={page}")
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_anonymous_visitor_is_sent_to_sign_in(client, page):
     response = client.get(url(page))
 
     assert response.status_code == 302
-    assert response["Location"] == url("sign_in")
+    assert response["Location"] == to_sign_in(page)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -85,13 +97,13 @@ def test_agency_staff_login_is_not_a_member_sign_in(client, page, member):
     response = client.get(url(page))
 
     assert response.status_code == 302
-    assert response["Location"] == url("sign_in")
+    assert response["Location"] == to_sign_in(page)
 
 
 def test_anonymous_post_to_leave_changes_nothing(client, member):
     response = client.post(url("leave"))
 
-    assert response["Location"] == url("sign_in")
+    assert response["Location"] == to_sign_in("leave")
     member.refresh_from_db()
     assert member.status == Membership.Status.ENROLLED
     assert member.events.count() == 1
@@ -276,8 +288,9 @@ def test_leaving_inside_the_window_voids_the_membership_and_confirms(client, mem
     event = member.events.order_by("-id").first()
     assert (event.actor, event.note) == (MembershipEvent.Actor.MEMBER, "portal")
     assert len(callbacks) == 1  # the confirmation notice
-    assert response.redirect_chain[-1][0] == url("membership")
-    assert "You have left the union. You have never been a member" in text_of(response)
+    assert response.redirect_chain[-1][0] == url("left")
+    assert "You have left the union" in text_of(response)
+    assert "It is as if you had never been a member." in text_of(response)
 
 
 def test_leaving_after_the_window_ends_the_membership_today(client, member):
@@ -464,17 +477,21 @@ def test_sign_out_button_ends_the_portal_session(client, member):
 # --- Language switch -----------------------------------------------------------------------------
 
 
-def test_language_switch_changes_the_page_and_is_kept_for_the_member(client, member):
+def test_header_language_switch_changes_the_page_not_the_language_of_notices(client, member):
     sign_in(client, member)
+    before = text_of(client.get(url("visits")))
 
     response = client.post(url("language"), {"language": "ro", "next": url("visits")})
 
     assert response["Location"] == url("visits")
-    person = Person.objects.get(pk=member.person_id)
-    assert (person.language, person.language_set_by_member) == ("ro", True)
     page = client.get(url("visits"))
     assert html_lang(page) == "ro"
     assert 'value="ro" lang="ro" aria-current="true"' in page.content.decode()
+    # The member's notices stay in their language: only My details changes that, and the
+    # switch says so.
+    person = Person.objects.get(pk=member.person_id)
+    assert (person.language, person.language_set_by_member) == ("en", False)
+    assert "The language of our messages to you is set on My details." in before
 
 
 def test_language_switch_before_sign_in_is_kept_in_the_session(client):

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -28,6 +29,7 @@ from portal.session import SESSION_KEY
 from tests.employers.factories import SectorFactory, UserFactory
 from tests.enrolment.factories import MembershipFactory, PersonFactory
 from tests.notifications.factories import NoticeFactory
+from tests.portal.factories import date_of_birth_boxes, link_form
 from tests.processes import child_process_environment
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SIGN_IN = "/my/sign-in/"
 # Friday 20 November 2026, 11:00 in Amsterdam: outside the notices' quiet hours.
 DAYTIME = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +85,7 @@ def _member(**person) -> Membership:
 
 def _ask(client, contact: str, *, ip: str = "192.0.2.10", capture=None):
     """Post the link form, running the on-commit send task when a capture fixture is given."""
-    data = {"form": "link", "contact": contact}
+    data = link_form(contact)
     if capture is None:
         return client.post(SIGN_IN, data, REMOTE_ADDR=ip)
     with capture(execute=True):
@@ -202,7 +205,7 @@ def test_after_signing_in_the_portal_address_shows_the_members_page_not_the_form
 
     assert response.redirect_chain == [("/my/", 302)]
     assert response.status_code == 200
-    assert b'name="contact"' not in response.content
+    assert b'name="phone"' not in response.content
     assert "portal/membership.html" in [t.name for t in response.templates]
     assert again.redirect_chain == [("/my/", 302)]
 
@@ -211,7 +214,7 @@ def test_the_portal_address_leads_a_member_who_is_not_signed_in_to_the_sign_in_p
     response = client.get("/my/", follow=True)
 
     assert response.redirect_chain == [(SIGN_IN, 302)]
-    assert b'name="contact"' in response.content
+    assert b'name="phone"' in response.content
 
 
 def test_a_link_signs_in_only_once(client):
@@ -225,7 +228,7 @@ def test_a_link_signs_in_only_once(client):
 
     assert response.status_code == 410
     assert b"This link no longer works" in response.content
-    assert b'name="contact"' in response.content  # the form to ask for a new one
+    assert b'name="phone"' in response.content  # the form to ask for a new one
     assert _signed_in(other_browser) is None
 
 
@@ -236,7 +239,7 @@ def test_of_two_clicks_on_one_link_only_one_signs_in():
 
     results = [signin.signin_link_consume(token=token), signin.signin_link_consume(token=token)]
 
-    assert results == [membership.pk, None]
+    assert results == [signin.LinkSignIn(membership.pk), None]
 
 
 def test_a_link_expires_after_fifteen_minutes(client):
@@ -423,10 +426,22 @@ def test_known_and_unknown_email_addresses_get_the_same_answer(client):
 
 
 def test_something_that_is_no_phone_or_address_is_refused_with_a_plain_message(client):
-    response = _ask(client, "my phone")
+    not_a_phone = _ask(client, "my phone")
+    not_an_address = _ask(client, "ana@")
+    nothing = client.post(SIGN_IN, {"form": "link", "phone": " ", "email": ""})
+
+    assert not_a_phone.status_code == not_an_address.status_code == nothing.status_code == 400
+    assert b"This is not a phone number we can use" in not_a_phone.content
+    assert b"This is not an e-mail address we can use" in not_an_address.content
+    assert b"Enter your mobile phone number, or your e-mail address below." in nothing.content
+    assert not SignInLink.objects.exists()
+
+
+def test_a_phone_number_typed_in_the_email_box_is_refused_not_guessed(client):
+    response = client.post(SIGN_IN, {"form": "link", "email": "0612345678"})
 
     assert response.status_code == 400
-    assert b"not a phone number or e-mail address we can use" in response.content
+    assert b"This is not an e-mail address we can use" in response.content
 
 
 # --- Rate limits ------------------------------------------------------------------------------
@@ -524,7 +539,7 @@ def test_nothing_typed_nor_the_token_reaches_the_logs(
 
 def _code_sign_in(client, code: str, born: str, *, ip: str = "192.0.2.20"):
     return client.post(
-        SIGN_IN, {"form": "code", "code": code, "date_of_birth": born}, REMOTE_ADDR=ip
+        SIGN_IN, {"form": "code", "code": code, **date_of_birth_boxes(born)}, REMOTE_ADDR=ip
     )
 
 
@@ -538,13 +553,38 @@ def test_code_and_date_of_birth_sign_in_whatever_the_case_and_dashes(client):
     assert _signed_in(client) == membership.pk
 
 
-def test_a_typed_day_month_year_date_is_accepted(client):
-    membership = _member(date_of_birth=dt.date(1990, 5, 17))
+def test_the_date_of_birth_is_typed_in_day_month_and_year_boxes_with_leading_zeros_or_not(
+    client,
+):
+    membership = _member(date_of_birth=dt.date(1990, 5, 7))
     code = signin.access_code_issue(membership_id=membership.pk)
+    boxes = {"date_of_birth_day": "07", "date_of_birth_month": " 5 ", "date_of_birth_year": "1990"}
 
-    _code_sign_in(client, code, "17-05-1990")
+    client.post(SIGN_IN, {"form": "code", "code": code, **boxes})
 
     assert _signed_in(client) == membership.pk
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "message"),
+    [
+        ("31", "2", "1990", b"Enter a real date of birth"),
+        ("17", "5", "90", b"Enter a real date of birth"),
+        ("17", "", "1990", b"Enter your date of birth: day, month and year."),
+        ("1a", "5", "1990", b"Enter your date of birth: day, month and year."),
+        ("", "", "", b"Enter your date of birth."),
+    ],
+)
+def test_an_impossible_or_half_typed_date_gets_a_plain_message(client, day, month, year, message):
+    membership = _member(date_of_birth=dt.date(1990, 5, 17))
+    code = signin.access_code_issue(membership_id=membership.pk)
+    boxes = {"date_of_birth_day": day, "date_of_birth_month": month, "date_of_birth_year": year}
+
+    response = client.post(SIGN_IN, {"form": "code", "code": code, **boxes})
+
+    assert response.status_code == 400
+    assert message in response.content
+    assert _signed_in(client) is None
 
 
 def test_wrong_code_and_wrong_date_get_one_and_the_same_message(client):
@@ -614,15 +654,21 @@ def test_one_client_address_is_limited_across_guessed_codes(client):
 # --- Welcome notices --------------------------------------------------------------------------
 
 
-def test_a_welcome_by_sms_carries_the_portal_address_not_a_short_lived_link(sms_outbox):
-    notice = NoticeFactory(membership=_member(phone="+31612345678"))
+def test_a_welcome_by_sms_carries_a_personal_link_valid_until_the_window_closes(sms_outbox):
+    membership = _member(phone="+31612345678")
+    notice = NoticeFactory(membership=membership)
 
     notice_deliver(notice_id=notice.pk, now=DAYTIME)
 
     [sms] = sms_outbox()
-    assert "https://leden.bond.example/my/" in sms["text"]
-    assert "/my/link/" not in sms["text"]
-    assert not SignInLink.objects.exists()
+    path = _link_in(sms["text"])
+    [link] = SignInLink.objects.all()
+    membership.refresh_from_db()
+    assert (link.membership_id, link.purpose) == (membership.pk, SignInLink.Purpose.WELCOME)
+    # The window's last day counts whole: the link works until midnight after it.
+    last_moment = dt.datetime.combine(membership.window_ends, dt.time(23, 59), tzinfo=AMSTERDAM)
+    assert last_moment < link.expires_at <= last_moment + dt.timedelta(minutes=1)
+    assert path.startswith("/my/link/")
     assert not AccessCode.objects.exists()
 
 
@@ -641,7 +687,7 @@ def test_a_welcome_letter_carries_a_code_that_signs_in_with_the_date_of_birth(cl
 
     assert outcome.status == Notice.Status.QUEUED_FOR_PRINT
     text = "\n".join(printed["paragraphs"])
-    assert "https://leden.bond.example/my/" in text
+    assert "https://leden.bond.example/my/link/" in text
     code = re.search(r"\b[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}\b", text).group(0)
     _code_sign_in(client, code, "1990-05-17")
     assert _signed_in(client) == membership.pk
@@ -691,7 +737,7 @@ django.setup()
 from django.test import Client
 client = Client(REMOTE_ADDR=sys.argv[1])
 print(json.dumps([
-    client.post("/my/sign-in/", {"form": "link", "contact": c}).status_code for c in sys.argv[2:]
+    client.post("/my/sign-in/", {"form": "link", "phone": c}).status_code for c in sys.argv[2:]
 ]))
 """
 

@@ -238,8 +238,7 @@ def _story(
     ]
 
     # The running text, with the code and link lifted into their box where they first came.
-    secrets = [value for value in (access_code, access_link) if value]
-    boxed = [text for text in paragraphs if any(value in text for value in secrets)]
+    boxed = _access_paragraphs(paragraphs, access_code=access_code, access_link=access_link)
     box = _access_box(
         boxed,
         width=width,
@@ -263,6 +262,18 @@ def _story(
 
     story += [Spacer(1, 3 * mm), Paragraph(escape(reference), small_right)]
     return story
+
+
+def _access_paragraphs(
+    paragraphs: Sequence[str], *, access_code: str, access_link: str
+) -> list[str]:
+    """The paragraphs that name the code or the link, and one standing alone between two of
+    them (what the text says about the link, such as "it is only for you")."""
+    secrets = [value for value in (access_code, access_link) if value]
+    named = [i for i, text in enumerate(paragraphs) if any(value in text for value in secrets)]
+    lifted = set(named)
+    lifted |= {i + 1 for i in named if i + 2 in lifted}
+    return [text for i, text in enumerate(paragraphs) if i in lifted]
 
 
 def _access_box(

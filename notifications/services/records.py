@@ -164,4 +164,6 @@ def opt_out_notice_withdraw(*, membership_id: int, spell: int) -> int:
         kind=Notice.Kind.OPT_OUT,
         subject=membership_subject(membership_id=membership_id, spell=spell),
         status__in=(Notice.Status.DUE, Notice.Status.DEFERRED, Notice.Status.QUEUED_FOR_PRINT),
+        # A letter the union has handed over or posted has reached the member.
+        handed_over_at__isnull=True,
     ).update(status=Notice.Status.CANCELLED)

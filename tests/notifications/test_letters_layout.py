@@ -23,7 +23,8 @@ from tests.notifications.factories import NoticeFactory
 
 PRINTED = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 CODE = "K7QX-M4PA"
-LINK = "https://leden.bond.example/my/"
+# A personal sign-in link, as long as the real ones.
+LINK = "https://leden.bond.example/my/link/Xk3v9QpL2mN8rT5wY7zA1bC4dE6fG0hJsUuVvWwXxYz/"
 
 
 def pdf_pages(data: bytes) -> list[str]:
@@ -44,6 +45,7 @@ def welcome_letter(language: str, *, grow: float = 0.0) -> bytes:
         window_ends=dt.date(2026, 12, 20),
         access_link=LINK,
         access_code=CODE,
+        extra={"access_link_personal": True},
     )
     rendered = notice_render(kind="welcome", language=language, facts=facts, today=PRINTED.date())
     paragraphs = list(rendered.paragraphs)

@@ -300,3 +300,24 @@ def test_letters_are_stored_under_ids_only(tmp_path):
 
     assert notice.document == f"letters/notice-{notice.pk}.pdf"
     assert Path(default_storage.path(notice.document)).exists()
+
+
+def test_undoing_a_leave_withdraws_its_letter_only_while_the_union_still_holds_it(admin_user):
+    from notifications.services.records import opt_out_notice_withdraw
+
+    held, handed = (
+        NoticeFactory(
+            kind="opt_out",
+            status="queued_for_print",
+            channel="letter",
+            membership=MembershipFactory(status=Membership.Status.ENROLLED),
+        )
+        for _ in range(2)
+    )
+    Notice.objects.filter(pk=handed.pk).update(handed_over_at=HANDED, handed_over_how="post")
+
+    for notice in (held, handed):
+        opt_out_notice_withdraw(membership_id=notice.membership_id, spell=1)
+
+    assert Notice.objects.get(pk=held.pk).status == "cancelled"
+    assert Notice.objects.get(pk=handed.pk).status == "queued_for_print"

@@ -134,9 +134,16 @@ class Notice(models.Model):
         return f"{self.kind} notice #{self.pk}"
 
 
+class LetterManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(channel=Notice.Channel.LETTER)
+
+
 class Letter(Notice):
     """A notice that went out as a printed letter: the union's Letters admin, where staff
     record that a letter was handed over or posted."""
+
+    objects = LetterManager()
 
     class Meta:
         proxy = True

@@ -34,6 +34,7 @@ from enrolment.services import (
     possible_duplicate_confirm,
     possible_duplicate_dismiss,
 )
+from enrolment.services.member_details import person_postal_address_set, postal_address_clean
 from unionroll.admin import ReadOnlyAdmin, ReadOnlyInline, admin_link, mask_identifier, mask_name
 from unionroll.exceptions import ApplicationError
 
@@ -106,8 +107,32 @@ class MembershipInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = ["postal_address"]
+        widgets = {"postal_address": forms.Textarea(attrs={"rows": 4, "cols": 50})}
+        help_texts = {
+            "postal_address": (
+                "Only an address the member gave the union themselves (never one from an "
+                "employer or a roster). Letters can then be posted to it; one line per line "
+                "on the envelope, without the name."
+            )
+        }
+
+    def clean_postal_address(self) -> str:
+        try:
+            return postal_address_clean(self.cleaned_data.get("postal_address"))
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
 @admin.register(Person)
 class PersonAdmin(ReadOnlyAdmin):
+    """Persons come from rosters and are changed by the services; the one field a union admin
+    edits here is the postal address the member gave the union."""
+
+    form = PersonForm
     list_display = [
         "id",
         "masked_name",
@@ -134,13 +159,30 @@ class PersonAdmin(ReadOnlyAdmin):
         "phone_set_by_member",
         "language",
         "language_set_by_member",
+        "postal_address",
         "has_bsn_hash",
         "merged_into",
         "created_at",
         "updated_at",
     ]
-    readonly_fields = fields
+    readonly_fields = [field for field in fields if field != "postal_address"]
     inlines = [WorkerNumberInline, MembershipInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        # Only the postal address can be changed here (every other field is read-only).
+        user = request.user
+        return (
+            user.is_active
+            and getattr(user, "is_union_admin", False)
+            and user.has_perm("enrolment.change_person")
+        )
+
+    def save_model(self, request: HttpRequest, obj: Person, form, change: bool) -> None:
+        if "postal_address" in form.changed_data:
+            person_postal_address_set(person_id=obj.pk, address=form.cleaned_data["postal_address"])
+            logger.info(
+                "admin user %s set the postal address of person %s", request.user.pk, obj.pk
+            )
 
     @admin.display(description="name")
     def masked_name(self, obj: Person) -> str:

@@ -47,6 +47,10 @@ class Person(models.Model):
     email_set_by_member = models.BooleanField(default=False)
     phone_set_by_member = models.BooleanField(default=False)
     language_set_by_member = models.BooleanField(default=False)
+    # Where the union may post letters: given by the member to the union (the portal, a union
+    # admin), never taken from a roster, so nothing sent by post goes by way of an employer.
+    # Free lines as the member writes them. A database default: rosters insert persons by SQL.
+    postal_address = models.TextField(blank=True, default="", db_default="")
     # HMAC-SHA256 of the BSN under a server secret, only in BSN mode. Never the BSN itself.
     # Unique where present: a partial index, so rosters without BSNs add nothing to it.
     bsn_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from enrolment.models import Membership, Person
+from notifications.admin_letters import VisitLettersAdminMixin
 from notifications.models import DeliveryAttempt, Notice, OrganisationNotice, WorkplaceVisit
 from notifications.selectors import (
     VISIT_NOTICE_GROUPS,
@@ -282,7 +283,7 @@ class WorkplaceVisitForm(_PerLanguageTextsForm, forms.ModelForm):
 
 
 @admin.register(WorkplaceVisit)
-class WorkplaceVisitAdmin(admin.ModelAdmin):
+class WorkplaceVisitAdmin(VisitLettersAdminMixin, admin.ModelAdmin):
     """Union admins schedule visits here (the add form), move them (change the time or place:
     everyone already told hears of it) and cancel them (the action). Every save goes through
     notifications.services, whose fan-out records the notices on commit.

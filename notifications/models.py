@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 
+from unionroll.db import unchecked_reference
+
 
 class Notice(models.Model):
     """A notice owed to a person, and the record of its one delivery.
@@ -44,6 +46,11 @@ class Notice(models.Model):
         SMS = "sms", "SMS"
         EMAIL = "email", "E-mail"
         LETTER = "letter"
+
+    class HandOver(models.TextChoices):
+        VISIT = "visit", "At a workplace visit"
+        INFO_POINT = "info_point", "At an information point"
+        POST = "post", "By post"
 
     # The unique (person, kind, subject) index serves lookups by person.
     # Written in bulk on commit of a roster; see enrolment.models.PayrollLine on FK checks.
@@ -84,6 +91,15 @@ class Notice(models.Model):
     # A letter's PDF, relative to MEDIA_ROOT.
     document = models.CharField(max_length=200, blank=True, db_default="", default="")
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A letter reaches the member when the union hands it over or posts it, never through an
+    # employer (notifications.services.letters). Recorded once; for a welcome letter the
+    # opt-out window starts then, not when it was printed.
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    handed_over_how = models.CharField(
+        max_length=12, choices=HandOver.choices, blank=True, db_default="", default=""
+    )
+    handed_over_by = unchecked_reference(settings.AUTH_USER_MODEL, null=True)
+    handed_over_visit = unchecked_reference("notifications.WorkplaceVisit", null=True)
 
     class Meta:
         constraints = [
@@ -105,10 +121,36 @@ class Notice(models.Model):
                 name="notice_visit_subject",
                 opclasses=["text_pattern_ops"],
             ),
+            # Letters waiting to be handed over (the Letters admin, a visit's letters): few,
+            # because they leave it once handed over.
+            models.Index(
+                fields=["person"],
+                condition=Q(channel="letter", status="queued_for_print", handed_over_at=None),
+                name="notice_letter_waiting",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} notice #{self.pk}"
+
+
+class LetterManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(channel=Notice.Channel.LETTER)
+
+
+class Letter(Notice):
+    """A notice that went out as a printed letter: the union's Letters admin, where staff
+    record that a letter was handed over or posted."""
+
+    objects = LetterManager()
+
+    class Meta:
+        proxy = True
+        permissions = [("hand_over_letter", "Can record that a letter was handed over or posted")]
+
+    def __str__(self) -> str:
+        return f"Letter #{self.pk}"
 
 
 class OrganisationNotice(models.Model):

@@ -1,14 +1,20 @@
 """Reads of the notifications app: what a workplace visit's notices have reached (the visit's
-admin page)."""
+admin page), and the letters to hand over at a visit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count
 
 from notifications.models import Notice, OrganisationNotice, WorkplaceVisit
-from notifications.services.visits import visit_subject
+from notifications.services.visits import (
+    LIVE_STATUSES,
+    SITE_MEMBERS_CTE,
+    visit_recent_since,
+    visit_subject,
+)
 
 # How the admin groups notice statuses: "waiting" is due or held back (quiet hours, a retry).
 VISIT_NOTICE_GROUPS = ("waiting", "sending", "sent", "queued_for_print", "failed", "cancelled")
@@ -59,3 +65,28 @@ def visit_access_notices(
     subject = visit_subject(visit_id=visit.pk, version=version or visit.version)
     notices = OrganisationNotice.objects.filter(subject=subject).select_related("organisation")
     return sorted(notices, key=lambda n: (n.data.get("role") != "hirer", n.organisation.name))
+
+
+def visit_waiting_letters(*, visit: WorkplaceVisit) -> list[Notice]:
+    """The printed welcome letters still to be handed over (queued for print, not handed over)
+    of the members who count as at the visit's site, by the rule the visit's notices use
+    (``SITE_MEMBERS_CTE``: a current payroll line there in the last UNIONROLL_VISIT_RECENT_WEEKS
+    weeks, a live membership). Sorted by name, so the printed pile matches the list."""
+    sql = f"""
+        WITH {SITE_MEMBERS_CTE}
+        SELECT n.id FROM notifications_notice n
+        JOIN current_members c ON c.person_id = n.person_id
+        WHERE n.kind = 'welcome' AND n.channel = 'letter' AND n.status = 'queued_for_print'
+          AND n.handed_over_at IS NULL
+        """
+    with connection.cursor() as cur:
+        cur.execute(
+            sql,
+            {"site": visit.site_id, "since": visit_recent_since(visit), "live": LIVE_STATUSES},
+        )
+        ids = [row[0] for row in cur.fetchall()]
+    return list(
+        Notice.objects.filter(pk__in=ids)
+        .select_related("person")
+        .order_by("person__last_name", "person__first_name", "pk")
+    )

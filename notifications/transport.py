@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -53,6 +54,9 @@ class Message:
     dated: str = ""
     paragraphs: Sequence[str] = field(default_factory=tuple)
     document_name: str = ""
+    # A letter's other parts, as keyword arguments of notifications.channels.letter.letter_pdf
+    # (the member's postal address, the personal code and link, how to reach the union).
+    letter: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ def send(message: Message) -> tuple[str, str]:
             title=message.subject,
             paragraphs=message.paragraphs,
             reference=message.reference,
+            **message.letter,
         )
         return "", letter_channel.letter_store(name=message.document_name, pdf=pdf)
     raise PermanentDeliveryError(f"channel_unknown_{message.channel}")

@@ -29,7 +29,7 @@ from enrolment.credentials import client_address, signin_rate_limited
 from enrolment.events import ContactChangeCodeRequested, ContactDetailsReplaced
 from enrolment.models import ContactChange, Person
 from unionroll import events
-from unionroll.exceptions import Invalid
+from unionroll.exceptions import Invalid, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -312,4 +312,46 @@ def person_language_set(*, person_id: int, language: str) -> bool:
         .exclude(language=language, language_set_by_member=True)
         .update(language=language, language_set_by_member=True, updated_at=timezone.now())
     )
+    return bool(changed)
+
+
+# A postal address fits a window envelope: a name line above it leaves room for six lines.
+POSTAL_ADDRESS_MAX_LINES = 6
+POSTAL_ADDRESS_MAX_LINE = 80
+
+
+def postal_address_clean(address: str | None) -> str:
+    """The address as it is kept: each line trimmed, inner spaces collapsed, empty lines left
+    out. Raises Invalid (without quoting the address) if it cannot go on an envelope."""
+    lines = [" ".join(line.split()) for line in (address or "").splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > POSTAL_ADDRESS_MAX_LINES:
+        raise Invalid(
+            "postal_address_too_long",
+            f"A postal address has at most {POSTAL_ADDRESS_MAX_LINES} lines.",
+            {"lines": len(lines)},
+        )
+    if any(len(line) > POSTAL_ADDRESS_MAX_LINE for line in lines):
+        raise Invalid(
+            "postal_address_line_too_long",
+            f"Each line of a postal address has at most {POSTAL_ADDRESS_MAX_LINE} characters.",
+        )
+    return "\n".join(lines)
+
+
+def person_postal_address_set(*, person_id: int, address: str | None) -> bool:
+    """Set (or, with an empty text, clear) the address where the union posts the member's
+    letters; return whether it changed.
+
+    The member gives it to the union (the portal, or a union admin on their behalf); rosters
+    never fill it, so a letter sent by post never goes by way of an employer.
+    """
+    cleaned = postal_address_clean(address)
+    changed = (
+        Person.objects.filter(pk=person_id)
+        .exclude(postal_address=cleaned)
+        .update(postal_address=cleaned, updated_at=timezone.now())
+    )
+    if not changed and not Person.objects.filter(pk=person_id).exists():
+        raise NotFound("person_not_found", "There is no such person.", {"person": person_id})
     return bool(changed)

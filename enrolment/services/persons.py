@@ -104,6 +104,9 @@ def possible_duplicate_confirm(*, duplicate: PossibleDuplicate, user: User) -> P
             if getattr(drop, flag) and not getattr(keep, flag):
                 setattr(keep, field, getattr(drop, field))
                 setattr(keep, flag, True)
+        # A postal address the member gave the union on either record survives likewise.
+        if not keep.postal_address and drop.postal_address:
+            keep.postal_address = drop.postal_address
         if keep.bsn_hash is None and drop.bsn_hash is not None:
             keep.bsn_hash, drop.bsn_hash = drop.bsn_hash, None
         drop.merged_into = keep

@@ -1,6 +1,5 @@
 # A visit's place and note per language, and phrases from translated lists
 # (notifications/visit_texts.py). The plain place and note stay as the fallback text.
-# Depends on 0007 on this branch; once 0008_letter_handover is merged, it follows that instead.
 
 import django.contrib.postgres.fields
 from django.db import migrations, models
@@ -9,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0007_workplacevisit'),
+        ('notifications', '0008_letter_handover'),
     ]
 
     operations = [

@@ -23,11 +23,13 @@ from notifications import transport
 from notifications.models import Notice
 from notifications.quiet_hours import quiet_hours_end
 from notifications.rendering import NoticeFacts, RenderedNotice, notice_render
+from notifications.services.letters import letter_parts
 from notifications.services.records import membership_subject_spell
 
 logger = logging.getLogger(__name__)
 
 N = Notice.Status
+N_LETTER = Notice.Channel.LETTER
 PENDING = (N.DUE, N.DEFERRED)
 # A queued task that has not claimed its notice after this long is assumed lost (a broker
 # restart) and the dispatcher queues another; the claim keeps the two from both sending.
@@ -98,7 +100,7 @@ def notice_deliver(*, notice_id: int, now: dt.datetime | None = None) -> Deliver
         logger.exception("notice %s could not be rendered", notice_id)
         return _failed(notice, f"error_{type(exc).__name__}")
     outcome = transport.deliver(
-        _message(notice, channel, rendered),
+        _message(notice, channel, rendered, facts),
         item="notice",
         item_id=notice.pk,
         attempt=notice.attempts,
@@ -120,8 +122,10 @@ def notice_deliver(*, notice_id: int, now: dt.datetime | None = None) -> Deliver
             last_error="",
             not_before=None,
         )
-        if notice.kind == Notice.Kind.WELCOME and spell is not None:
-            # The opt-out window runs from the day the member was told about it.
+        if notice.kind == Notice.Kind.WELCOME and spell is not None and channel != N_LETTER:
+            # The opt-out window runs from the day the member was told about it. A letter tells
+            # them only when the union hands it over or posts it: the window starts then
+            # (notifications.services.letters.letters_hand_over), not at printing.
             membership_window_start(membership_id=notice.membership_id, spell=spell, sent_on=today)
     logger.info("notice %s (%s) %s by %s", notice_id, notice.kind, final_status, channel)
     return DeliveryOutcome(final_status)
@@ -257,8 +261,12 @@ def _recipient(notice: Notice) -> tuple[str, str | None]:
     return channel, address.get(channel)
 
 
-def _message(notice: Notice, channel: str, rendered: RenderedNotice) -> transport.Message:
-    """The notice as a message for its channel: the SMS text, the e-mail, or the letter."""
+def _message(
+    notice: Notice, channel: str, rendered: RenderedNotice, facts: NoticeFacts
+) -> transport.Message:
+    """The notice as a message for its channel: the SMS text, the e-mail, or the letter. A
+    letter is addressed to the member's name and the postal address they gave the union, if
+    any: nothing of an employer's (it is handed over or posted by the union)."""
     reference = str(notice.pk)
     if channel == Notice.Channel.SMS:
         return transport.Message(
@@ -281,6 +289,7 @@ def _message(notice: Notice, channel: str, rendered: RenderedNotice) -> transpor
         dated=rendered.dated,
         paragraphs=rendered.paragraphs,
         document_name=f"letters/notice-{notice.pk}.pdf",
+        letter=letter_parts(person=person, facts=facts, language=rendered.language),
     )
 
 

@@ -91,8 +91,9 @@ def window_closing_notices_record(
 ) -> list[int]:
     """Record "your opt-out window closes soon" for windows ending within ``days`` days.
 
-    Once per spell (the constraint), and only for members whose welcome has gone out: the
-    welcome told them the date first, and it is the welcome that started the window. A day the
+    Once per spell (the constraint), and only for members whose welcome has reached them (sent,
+    or a letter handed over or posted): the welcome told them the date first, and it is the
+    welcome that started the window. A day the
     beat missed is caught up the next day, because the range starts at today.
     """
     today = today or timezone.localdate()
@@ -112,7 +113,9 @@ def window_closing_notices_record(
               AND EXISTS (
                   SELECT 1 FROM notifications_notice n
                   WHERE n.person_id = m.person_id AND n.kind = 'welcome'
-                    AND n.subject = w.subject AND n.status IN ('sent', 'queued_for_print')
+                    AND n.subject = w.subject
+                    AND (n.status = 'sent'
+                         OR (n.status = 'queued_for_print' AND n.handed_over_at IS NOT NULL))
               )
             ORDER BY m.id
             ON CONFLICT (person_id, kind, subject) DO NOTHING
@@ -161,4 +164,6 @@ def opt_out_notice_withdraw(*, membership_id: int, spell: int) -> int:
         kind=Notice.Kind.OPT_OUT,
         subject=membership_subject(membership_id=membership_id, spell=spell),
         status__in=(Notice.Status.DUE, Notice.Status.DEFERRED, Notice.Status.QUEUED_FOR_PRINT),
+        # A letter the union has handed over or posted has reached the member.
+        handed_over_at__isnull=True,
     ).update(status=Notice.Status.CANCELLED)

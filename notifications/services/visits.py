@@ -331,6 +331,11 @@ def visit_cancel(
 # --- Who is told, and what ---------------------------------------------------------------------
 
 
+def visit_recent_since(visit: Any) -> dt.date:
+    """The first day of the weeks whose payroll lines count as "works at the site"."""
+    return _recent_since(visit.starts_at)
+
+
 def _recent_since(starts_at: dt.datetime) -> dt.date:
     weeks = settings.UNIONROLL_VISIT_RECENT_WEEKS
     return timezone.localtime(starts_at).date() - dt.timedelta(weeks=weeks)
@@ -341,7 +346,11 @@ def _recent_since(starts_at: dt.datetime) -> dt.date:
 # may have reached them, with the time and place it announced. A person in ``current`` who was
 # never told hears "new" at not_before; a person told of another time or place (or of a visit
 # now cancelled) hears the change now; a cancelled visit is told only to those told before.
-_CURRENT_MEMBERS_CTE = """
+#
+# ``SITE_MEMBERS_CTE`` is who counts as "at this site" for a visit: the languages its members
+# read (visit_reader_languages) and the visit's letters to hand over
+# (notifications.selectors.visit_waiting_letters) use the same rule.
+SITE_MEMBERS_CTE = """
 recent AS (
     SELECT DISTINCT l.person_id, l.sector_id
     FROM enrolment_payrollline l
@@ -359,7 +368,7 @@ recent AS (
 
 _MEMBER_NOTICES_SQL = (
     "WITH"
-    + _CURRENT_MEMBERS_CTE
+    + SITE_MEMBERS_CTE
     + """, told AS (
     SELECT DISTINCT ON (n.person_id)
            n.person_id, n.membership_id,
@@ -421,7 +430,7 @@ def _version_notices_record(
     params |= {
         "site": visit.site_id,
         "hirer": visit.site.hirer_id,
-        "since": _recent_since(visit.starts_at),
+        "since": visit_recent_since(visit),
         "prefix": prefix,
         "subject": subject,
         "told_statuses": TOLD_STATUSES,
@@ -452,7 +461,7 @@ def _version_notices_record(
 
 _READER_LANGUAGES_SQL = (
     "WITH"
-    + _CURRENT_MEMBERS_CTE
+    + SITE_MEMBERS_CTE
     + """
 SELECT p.language, count(*)
 FROM current_members c
@@ -464,7 +473,7 @@ GROUP BY p.language
 
 def visit_reader_languages(*, site_id: int, starts_at: dt.datetime) -> dict[str, int]:
     """How many members read each language among those a visit at ``site_id`` starting at
-    ``starts_at`` tells: the recipients' own rule (``_CURRENT_MEMBERS_CTE``), so the admin's
+    ``starts_at`` tells: the recipients' own rule (``SITE_MEMBERS_CTE``), so the admin's
     list of missing languages is about exactly the people who will read the notice. Languages
     as notices use them (none or an unknown one counts as English); most readers first.
 

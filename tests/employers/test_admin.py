@@ -78,6 +78,15 @@ def one_of_each() -> None:
     DeliveryAttempt.objects.create(
         item="notice", item_id=notice.pk, attempt=1, channel="sms", result="sent", at=timezone.now()
     )
+    # A printed letter (the Letters admin shows only those).
+    Notice.objects.create(
+        person=membership.person,
+        membership=membership,
+        kind=Notice.Kind.OPT_OUT,
+        subject=f"membership:{membership.pk}:spell:1",
+        channel=Notice.Channel.LETTER,
+        status=Notice.Status.QUEUED_FOR_PRINT,
+    )
     visit = WorkplaceVisitFactory(site=SiteFactory(hirer=HirerFactory(), sector=sector))
     OrganisationNotice.objects.create(
         organisation=agency,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrolment', '0014_worker_number_identity'),
+        ('enrolment', '0015_person_postal_address'),
     ]
 
     operations = [

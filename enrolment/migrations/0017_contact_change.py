@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrolment', '0017_sign_in_link_purpose'),
+        ('enrolment', '0016_sign_in_link_purpose'),
     ]
 
     operations = [

@@ -387,6 +387,7 @@ class MembershipAdmin(ReadOnlyAdmin):
         "covered_from",
         "enrolled_on",
         "window_ends",
+        "window_waits_for_letter",
         "void",
         "opted_out_on",
         "ended_on",

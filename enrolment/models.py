@@ -179,6 +179,10 @@ class Membership(models.Model):
     window_ends = models.DateField(null=True, blank=True)
     # An opt-out inside the window voids the spell from the start: never a member.
     void = models.BooleanField(default=False)
+    # The welcome is a printed letter that has not reached the member yet: the window has not
+    # started, so it does not close (it starts when the union hands the letter over or posts
+    # it). Set by membership_window_hold, cleared by membership_window_start.
+    window_waits_for_letter = models.BooleanField(default=False, db_default=False)
     ended_on = models.DateField(null=True, blank=True)
     opted_out_on = models.DateField(null=True, blank=True)
     last_seen_period_end = models.DateField()

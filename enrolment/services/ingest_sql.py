@@ -608,6 +608,7 @@ def _enrolment_decisions(cur: Any, p: dict[str, Any]) -> dict[str, int]:
                 enrolled_on = %(today)s,
                 window_ends = (%(today)s::date + make_interval(months => d.window_months))::date,
                 void = false, ended_on = NULL, opted_out_on = NULL,
+                window_waits_for_letter = false,
                 last_seen_period_end = greatest(m.last_seen_period_end, %(pe)s),
                 enrolled_by_upload_id = %(upload)s, updated_at = now()
             FROM roster_decisions d

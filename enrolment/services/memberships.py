@@ -61,12 +61,13 @@ def _event(
 
 
 def membership_inside_window(membership: Membership, *, today: dt.date) -> bool:
-    """Whether an opt-out today would void the spell from the start (never a member)."""
-    return (
-        membership.status == S.ENROLLED
-        and membership.window_ends is not None
-        and today <= membership.window_ends
-    )
+    """Whether an opt-out today would void the spell from the start (never a member): inside
+    the window, or before it has started (a welcome letter not yet handed over)."""
+    if membership.status != S.ENROLLED:
+        return False
+    if membership.window_waits_for_letter:
+        return True
+    return membership.window_ends is not None and today <= membership.window_ends
 
 
 def membership_opt_out(
@@ -240,6 +241,7 @@ def membership_opt_in(
             )
         previous = m.status
         m.status = S.OPTED_IN
+        m.window_waits_for_letter = False
         m.spell += 1
         m.covered_from = today
         m.enrolled_on = today
@@ -296,11 +298,12 @@ def membership_window_start(
         if m is None or m.status != S.ENROLLED or m.spell != spell:
             return None
         window_ends = membership_window_ends_for(membership=m, sent_on=sent_on)
-        if window_ends == m.window_ends:
+        if window_ends == m.window_ends and not m.window_waits_for_letter:
             return m
         previous = m.window_ends
         m.window_ends = window_ends
-        m.save(update_fields=["window_ends", "updated_at"])
+        m.window_waits_for_letter = False
+        m.save(update_fields=["window_ends", "window_waits_for_letter", "updated_at"])
         # The welcome's personal link works until the window closes: it moves with it.
         welcome_links_extend(membership_id=m.pk, valid_until=window_ends)
         _event(
@@ -317,6 +320,26 @@ def membership_window_start(
     return m
 
 
+def membership_window_hold(*, membership_id: int, spell: int) -> bool:
+    """The welcome went to print as a letter: until the union hands it over or posts it (then
+    ``membership_window_start``), the member has not been told, so the window does not run out
+    (``memberships_advance`` leaves it enrolled) and leaving is as if never a member. Only while
+    the membership is ``enrolled`` in that spell; returns whether it was held."""
+    with transaction.atomic():
+        held = Membership.objects.filter(
+            pk=membership_id, status=S.ENROLLED, spell=spell, window_waits_for_letter=False
+        ).update(window_waits_for_letter=True, updated_at=timezone.now())
+        if held:
+            m = Membership.objects.get(pk=membership_id)
+            _event(
+                m,
+                from_status=S.ENROLLED,
+                actor=MembershipEvent.Actor.SYSTEM,
+                reason="window_waits_for_letter",
+            )
+    return bool(held)
+
+
 def memberships_advance(*, today: dt.date | None = None) -> dict[str, int]:
     """Daily: close windows (enrolled -> active), opted_in -> active, lapse the absent.
 
@@ -326,7 +349,7 @@ def memberships_advance(*, today: dt.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     steps = {
         "windows_closed": (
-            "status = 'enrolled' AND window_ends < %(today)s",
+            "status = 'enrolled' AND window_ends < %(today)s AND NOT window_waits_for_letter",
             "active",
             "window_closed",
         ),

@@ -57,7 +57,7 @@ SELECT
      WHERE period_start = %(ps)s AND period_end = %(pe)s AND superseded_by_id IS NULL),
     (SELECT concat_ws(':', count(*), sum(hashtext(concat_ws('|', id, person_id, sector_id,
             status, void, covered_from, ended_on,
-            status = 'enrolled' AND window_ends >= %(as_of)s)))::text)
+            status = 'enrolled' AND (window_waits_for_letter OR window_ends >= %(as_of)s))))::text)
      FROM enrolment_membership),
     (SELECT concat_ws(':', count(*), sum(hashtext(concat_ws('|', v.id, s.sector_id, v.valid_from,
             v.valid_to, v.base, v.basis, v.rate, v.min_per_period, v.max_per_period,
@@ -94,14 +94,15 @@ WEIGHT_EXPR = """CASE basis
 # Step 1: the period's levy-bearing lines (docs/levies.md). A lapsed membership keeps the
 # periods it was on payroll: it lapses for having no payroll lines, so a period that had one was
 # never a lapsed period. Merged and void memberships bear nothing. Each line comes with its
-# scheme terms, its status (held while the window is open and the scheme does not collect
-# during it) and its weight (WEIGHT_EXPR). This is the per-member base; see COVERED_LINES_SELECT
-# for base covered_workers.
+# scheme terms, its status (held while the window is open, or has not started because the
+# welcome letter has not reached the member, and the scheme does not collect during it) and
+# its weight (WEIGHT_EXPR). This is the per-member base; see COVERED_LINES_SELECT for base
+# covered_workers.
 LINES_SELECT = (
     LINE_TERMS
     + """
        CASE WHEN NOT v.collect_during_window AND m.status = 'enrolled'
-                 AND m.window_ends >= %(as_of)s
+                 AND (m.window_waits_for_letter OR m.window_ends >= %(as_of)s)
             THEN 'held' ELSE 'due' END AS status,
        {weight} AS weight
 FROM enrolment_payrollline l"""

@@ -18,7 +18,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from enrolment.models import Membership, Person
-from enrolment.services.memberships import membership_window_ends_for, membership_window_start
+from enrolment.services.memberships import (
+    membership_window_ends_for,
+    membership_window_hold,
+    membership_window_start,
+)
 from notifications import transport
 from notifications.models import Notice
 from notifications.quiet_hours import quiet_hours_end
@@ -122,11 +126,17 @@ def notice_deliver(*, notice_id: int, now: dt.datetime | None = None) -> Deliver
             last_error="",
             not_before=None,
         )
-        if notice.kind == Notice.Kind.WELCOME and spell is not None and channel != N_LETTER:
-            # The opt-out window runs from the day the member was told about it. A letter tells
-            # them only when the union hands it over or posts it: the window starts then
-            # (notifications.services.letters.letters_hand_over), not at printing.
-            membership_window_start(membership_id=notice.membership_id, spell=spell, sent_on=today)
+        if notice.kind == Notice.Kind.WELCOME and spell is not None:
+            if channel != N_LETTER:
+                # The opt-out window runs from the day the member was told about it.
+                membership_window_start(
+                    membership_id=notice.membership_id, spell=spell, sent_on=today
+                )
+            else:
+                # A letter tells them only when the union hands it over or posts it: the window
+                # starts then (notifications.services.letters.letters_hand_over), and until
+                # then it does not run out.
+                membership_window_hold(membership_id=notice.membership_id, spell=spell)
     logger.info("notice %s (%s) %s by %s", notice_id, notice.kind, final_status, channel)
     return DeliveryOutcome(final_status)
 

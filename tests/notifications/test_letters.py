@@ -17,6 +17,11 @@ from pypdf import PdfReader
 from enrolment.models import Membership, MembershipEvent, Person
 from enrolment.services import roster_import_path
 from enrolment.services.member_details import person_postal_address_set
+from enrolment.services.memberships import (
+    membership_inside_window,
+    membership_opt_out,
+    memberships_advance,
+)
 from notifications import tasks
 from notifications.models import DeliveryAttempt, Notice, OrganisationNotice
 from notifications.services import notice_deliver, window_closing_notices_record
@@ -189,6 +194,47 @@ def test_handing_over_a_welcome_letter_starts_the_window_on_that_day(admin_user)
     assert membership.window_ends == dt.date(2027, 1, 1)
     event = MembershipEvent.objects.get(membership=membership, reason="window_started")
     assert event.data["sent_on"] == "2026-12-01"
+
+
+def test_a_window_whose_letter_was_not_handed_over_yet_does_not_run_out(admin_user):
+    # Printed on 20 November; the provisional window end (10 December) passes while the union
+    # still holds the letter: the member has not been told, so the window has not started.
+    notice = printed_letter()
+    membership = Membership.objects.get(pk=notice.membership_id)
+    assert membership.window_waits_for_letter is True
+
+    memberships_advance(today=dt.date(2026, 12, 20))
+
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ENROLLED
+    assert membership_inside_window(membership, today=dt.date(2026, 12, 20))
+
+    # Handed over on 21 December: the window runs from then, and closes a month later.
+    with time_machine.travel(dt.datetime(2026, 12, 21, 10, 0, tzinfo=dt.UTC), tick=False):
+        letters_hand_over(notice_ids=[notice.pk], how="info_point", by=admin_user)
+    membership.refresh_from_db()
+    assert (membership.window_waits_for_letter, membership.window_ends) == (
+        False,
+        dt.date(2027, 1, 21),
+    )
+    memberships_advance(today=dt.date(2027, 1, 21))
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ENROLLED
+    memberships_advance(today=dt.date(2027, 1, 22))
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ACTIVE
+
+
+def test_leaving_before_the_letter_was_handed_over_is_as_if_never_a_member():
+    notice = printed_letter()
+    membership = Membership.objects.get(pk=notice.membership_id)
+
+    membership_opt_out(
+        membership=membership, actor="admin", reason="phoned", today=dt.date(2026, 12, 20)
+    )
+
+    membership.refresh_from_db()
+    assert (membership.status, membership.void) == (Membership.Status.OPTED_OUT, True)
 
 
 def test_a_letter_is_handed_over_once(admin_user):

@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from enrolment.roster.fields import normalise_email
 from enrolment.roster.phones import normalise_phone
+from enrolment.services.member_details import postal_address_clean
 from portal.context import LANGUAGE_NAMES
+from unionroll.exceptions import ApplicationError
 
 
 class LanguageForm(forms.Form):
@@ -35,6 +37,16 @@ class DetailsForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+    postal_address = forms.CharField(
+        label=_("Postal address for letters from the union"),
+        required=False,
+        max_length=600,
+        help_text=_(
+            "Only if you want our letters by post. Does your employer run your housing? Then "
+            "leave this empty: a union representative can give you our letters instead."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "street-address"}),
+    )
 
     def clean_phone(self) -> str | None:
         text = self.cleaned_data["phone"].strip()
@@ -50,6 +62,15 @@ class DetailsForm(forms.Form):
                 code="phone_invalid",
             )
         return phone
+
+    def clean_postal_address(self) -> str:
+        try:
+            return postal_address_clean(self.cleaned_data["postal_address"])
+        except ApplicationError:
+            raise forms.ValidationError(
+                _("An address has at most 6 lines of 80 characters each, as on an envelope."),
+                code="postal_address_invalid",
+            ) from None
 
     def clean_email(self) -> str | None:
         # The rosters' rule, so a member's address and a roster's are compared alike.

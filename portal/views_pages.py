@@ -33,6 +33,7 @@ from enrolment.services.member_details import (
     contact_change_void,
     contact_changes_waiting,
     person_details_save,
+    person_postal_address_set,
 )
 from enrolment.services.memberships import (
     OPT_IN_FROM,
@@ -277,6 +278,8 @@ def details(request: HttpRequest) -> HttpResponse:
                 client=request.META.get("REMOTE_ADDR", ""),
             )
             limited = saved.limited
+            # Given to the union only (never from a roster): where letters may be posted.
+            person_postal_address_set(person_id=person.pk, address=data["postal_address"])
             # The pages follow the language just chosen for the member's messages, rather
             # than one tried with the header's switch.
             request.session.pop(LANGUAGE_SESSION_KEY, None)
@@ -294,6 +297,7 @@ def details(request: HttpRequest) -> HttpResponse:
                 "language": notice_language(person.language),
                 "phone": person.phone or "",
                 "email": person.email or "",
+                "postal_address": person.postal_address,
             }
         )
     _describe_errors(form)

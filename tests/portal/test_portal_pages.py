@@ -437,12 +437,38 @@ def test_changing_the_language_in_details_switches_the_pages(client, member):
     assert html_lang(response) == "bg"
 
 
+def test_a_member_gives_the_union_a_postal_address_for_letters(client, member):
+    sign_in(client, member)
+    address = "  ul. Długa 5 m. 3\n\n 80-827   Gdańsk \nPolska"
+
+    client.post(url("details"), {**_details(member), "postal_address": address})
+
+    person = Person.objects.get(pk=member.person_id)
+    assert person.postal_address == "ul. Długa 5 m. 3\n80-827 Gdańsk\nPolska"
+    page = client.get(url("details")).content.decode()
+    assert "80-827 Gdańsk" in page
+    assert "Does your employer run your housing?" in page
+
+
+def test_an_address_too_long_for_an_envelope_is_refused_and_nothing_is_saved(client, member):
+    sign_in(client, member)
+
+    response = client.post(
+        url("details"), {**_details(member, language="pl"), "postal_address": "x\n" * 7}
+    )
+
+    assert response.status_code == 200
+    assert "6 lines of 80 characters" in text_of(response)
+    person = Person.objects.get(pk=member.person_id)
+    assert (person.postal_address, person.language) == ("", "en")
+
+
 def test_every_input_has_a_label(client, member):
     sign_in(client, member)
 
     html = client.get(url("details")).content.decode()
 
-    for field_id in ("id_language", "id_phone", "id_email"):
+    for field_id in ("id_language", "id_phone", "id_email", "id_postal_address"):
         assert f'<label for="{field_id}">' in html
         assert f'id="{field_id}"' in html
 

@@ -421,11 +421,15 @@ class Command(BaseCommand):
             place="Kantine, gebouw B",
             languages=["pl", "ro", "nl"],
             note="De vertegenwoordigers zijn er in de lunchpauze.",
+            # Phrases every member reads in their own language (docs/notifications.md).
+            place_phrase="canteen",
+            note_phrases=["break", "private"],
         )
 
     def _portal_summary(self) -> None:
-        # A member with a phone who is still inside the opt-out window: the portal then shows
-        # "You can leave until ...". The link is single-use and valid for 15 minutes.
+        # A member with a phone who is still inside the opt-out window: the portal then says they
+        # can leave at any time, and that leaving by the window's end is as if they had never
+        # been a member. The link is single-use and valid for 15 minutes.
         out = self.stdout.write
         enrolled = Membership.objects.filter(
             status=Membership.Status.ENROLLED, person__phone__isnull=False

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
+import subprocess
 
 import pytest
 import time_machine
@@ -18,6 +20,7 @@ from notifications.channels import letter as letter_channel
 from notifications.rendering import NoticeFacts, notice_render
 from notifications.services import notice_deliver
 from notifications.services.letters import letter_parts
+from tests.browser import SCREENSHOTS
 from tests.enrolment.factories import MembershipFactory, PersonFactory
 from tests.notifications.factories import NoticeFactory
 
@@ -134,3 +137,41 @@ def test_a_delivered_welcome_letter_is_one_page_with_the_union_contact(language)
         [page] = pdf_pages(handle.read())
     assert settings.UNIONROLL_UNION_EMAIL in page
     assert "Hertogswetering 159" in page
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
+def test_the_romanian_welcome_letter_as_printed_for_the_readme(tmp_path):
+    """The letter as paper shows it: one page turned into a picture (docs/screenshots/)."""
+    person = Person(
+        first_name="Ioana",
+        last_name="Popescu",
+        language="ro",
+        postal_address="Kerkstraat 12\n5611 AB Eindhoven",
+    )
+    facts = NoticeFacts(
+        first_name=person.first_name,
+        window_ends=dt.date(2026, 12, 20),
+        access_link=LINK,
+        access_code=CODE,
+        extra={"access_link_personal": True},
+    )
+    rendered = notice_render(kind="welcome", language="ro", facts=facts, today=PRINTED.date())
+    pdf = letter_channel.letter_pdf(
+        sender=[settings.UNIONROLL_UNION_NAME, *settings.UNIONROLL_UNION_ADDRESS.split("|")],
+        recipient=f"{person.first_name} {person.last_name}",
+        date_text=rendered.dated,
+        title=rendered.subject,
+        paragraphs=rendered.paragraphs,
+        reference="welcome 12",
+        **letter_parts(person=person, facts=facts, language="ro"),
+    )
+    (tmp_path / "letter.pdf").write_bytes(pdf)
+
+    subprocess.run(
+        ["pdftoppm", "-r", "80", "-png", str(tmp_path / "letter.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
+
+    [png] = sorted(tmp_path.glob("page*.png"))
+    assert png.stat().st_size > 10_000  # a page with text and a QR code, not a blank sheet
+    shutil.copyfile(png, SCREENSHOTS / "letter-welcome-ro.png")

@@ -171,6 +171,21 @@ def _per_language_fields() -> dict[str, forms.Field]:
 _PerLanguageTextsForm = type("_PerLanguageTextsForm", (forms.Form,), _per_language_fields())
 
 
+# The visit's own fields, in the order the form shows them.
+VISIT_FIELDS = [
+    "site",
+    "starts_at",
+    "ends_at",
+    "place_phrase",
+    "place",
+    "languages",
+    "note_phrases",
+    "note",
+    "plain_language",
+    "notify_days_ahead",
+]
+
+
 class WorkplaceVisitForm(_PerLanguageTextsForm, forms.ModelForm):
     languages = forms.MultipleChoiceField(
         choices=settings.LANGUAGES,
@@ -205,18 +220,7 @@ class WorkplaceVisitForm(_PerLanguageTextsForm, forms.ModelForm):
 
     class Meta:
         model = WorkplaceVisit
-        fields = [
-            "site",
-            "starts_at",
-            "ends_at",
-            "place_phrase",
-            "place",
-            "languages",
-            "note_phrases",
-            "note",
-            "plain_language",
-            "notify_days_ahead",
-        ]
+        fields = VISIT_FIELDS
 
     TEXT_FIELDS = list(_per_language_fields())
 
@@ -326,18 +330,7 @@ class WorkplaceVisitAdmin(VisitLettersAdminMixin, admin.ModelAdmin):
         return False
 
     def get_fieldsets(self, request: HttpRequest, obj: WorkplaceVisit | None = None):
-        visit = [
-            "site",
-            "starts_at",
-            "ends_at",
-            "place_phrase",
-            "place",
-            "languages",
-            "note_phrases",
-            "note",
-            "plain_language",
-            "notify_days_ahead",
-        ]
+        visit = list(VISIT_FIELDS)
         per_language = (
             "In each language",
             {

@@ -202,7 +202,7 @@ def test_english_is_shown_only_for_a_topic_the_members_language_has_no_text_for(
 
     assert section(sections, "holiday_pay").title == "Holiday pay"
     assert section(sections, "sick_pay").title == "Wynagrodzenie w czasie choroby"
-    assert section(sections, "minimum_wage").paragraphs[1].startswith("W twoim wieku (30)")
+    assert section(sections, "minimum_wage").paragraphs[1].startswith("W Twoim wieku (30)")
 
 
 def test_a_language_the_system_does_not_offer_reads_english():
@@ -269,10 +269,10 @@ def test_the_minimum_wage_shown_is_the_statutory_amount_for_the_age_on_the_day(
     [
         ("en", "At your age (19), the minimum wage is €8.83 gross per hour."),
         ("nl", "Voor jouw leeftijd (19) is het minimumloon € 8,83 bruto per uur."),
-        ("pl", "W twoim wieku (19) płaca minimalna wynosi € 8,83 brutto za godzinę."),
+        ("pl", "W Twoim wieku (19) płaca minimalna wynosi € 8,83 brutto za godzinę."),
         ("ro", "Pentru vârsta ta (19), salariul minim este € 8,83 brut pe oră."),
         ("uk", "Для Вашого віку (19) мінімальна зарплата становить € 8,83 брутто за годину."),
-        ("bg", "За вашата възраст (19) минималната заплата е € 8,83 бруто на час."),  # noqa: RUF001 - Bulgarian
+        ("bg", "За Вашата възраст (19) минималната заплата е € 8,83 бруто на час."),  # noqa: RUF001 - Bulgarian
     ],
 )
 def test_the_shipped_text_shows_the_amount_as_the_language_writes_money(language, expected):

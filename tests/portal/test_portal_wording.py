@@ -211,8 +211,10 @@ def _member_pages(client, member: Membership) -> dict[str, str]:
     _sign_in(client, member)
     pages = {
         name: _text(client.get(reverse(f"portal:{name}")))
-        for name in ("membership", "leave", "details", "visits")
+        for name in ("membership", "leave", "details", "visits", "rights")
     }
+    # The general rights, public: the same shipped texts.
+    pages["public rights"] = _text(client.get(f"/rights/{member.person.language}/"))
     pages["signed in already"] = _text(client.get(reverse("portal:sign_in")))
     pages["left"] = _text(client.post(reverse("portal:leave"), follow=True))
     client.post(reverse("portal:sign_out"))

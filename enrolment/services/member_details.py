@@ -299,22 +299,6 @@ def contact_change_sendable(
     return change
 
 
-def person_language_set(*, person_id: int, language: str) -> bool:
-    """The language switch for a signed-in member: their choice, kept from rosters. Returns
-    whether it changed."""
-    if language not in {code for code, _ in settings.LANGUAGES}:
-        raise Invalid(
-            "language_unknown", "This language is not one of the portal's.", {"language": language}
-        )
-    # One conditional UPDATE: two quick taps on the switch write once.
-    changed = (
-        Person.objects.filter(pk=person_id)
-        .exclude(language=language, language_set_by_member=True)
-        .update(language=language, language_set_by_member=True, updated_at=timezone.now())
-    )
-    return bool(changed)
-
-
 # A postal address fits a window envelope: a name line above it leaves room for six lines.
 POSTAL_ADDRESS_MAX_LINES = 6
 POSTAL_ADDRESS_MAX_LINE = 80

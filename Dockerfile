@@ -23,6 +23,11 @@ RUN DJANGO_ENV=production \
     DJANGO_SECRET_KEY=build-only-build-only-build-only-build-only-build-only-build-only \
     DJANGO_ALLOWED_HOSTS=build \
     DATABASE_URL=postgresql://build@localhost/build \
+    UNIONROLL_PORTAL_BASE_URL=https://build.example \
+    UNIONROLL_SMS_BACKEND=notifications.channels.sms.TwilioSmsBackend \
+    TWILIO_ACCOUNT_SID=build TWILIO_AUTH_TOKEN=build \
+    EMAIL_HOST=build EMAIL_USE_TLS=1 \
+    CELERY_BROKER_URL=redis://build REDIS_URL=redis://build \
     python manage.py collectstatic --no-input -v 0
 
 # Never run as root. Uploaded rosters live in /data/media, a volume shared with the worker.

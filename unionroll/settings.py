@@ -1,8 +1,9 @@
 """Settings, all from the environment, with safe defaults for development.
 
 ``DJANGO_ENV=production`` turns the defaults off: the process refuses to start without a real
-secret key, allowed hosts and a database URL, and the security settings pass
-``manage.py check --deploy``.
+secret key, allowed hosts and a database URL, or without what members' messages and the task
+queue need (unionroll/deployment.py: the public portal address, a real SMS provider, mail with
+TLS, a broker and a shared cache), and the security settings pass ``manage.py check --deploy``.
 """
 
 from __future__ import annotations
@@ -366,8 +367,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Unionroll <noreply@unionroll.invalid>")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "Unionroll <noreply@unionroll.invalid>"
 # SMS: a file per message under .data/outbox/sms in development; Twilio's REST API when
 # UNIONROLL_SMS_BACKEND=notifications.channels.sms.TwilioSmsBackend.
 UNIONROLL_SMS_BACKEND = os.environ.get(
@@ -447,3 +449,13 @@ UNIONROLL_UNION_HOURS = os.environ.get("UNIONROLL_UNION_HOURS", "")
 UNIONROLL_VISIT_NOTICE_DAYS = int(os.environ.get("UNIONROLL_VISIT_NOTICE_DAYS", "3"))
 # Who counts as having worked at a site: payroll lines for periods ending this recently.
 UNIONROLL_VISIT_RECENT_WEEKS = int(os.environ.get("UNIONROLL_VISIT_RECENT_WEEKS", "8"))
+
+# A production start with a development default left in place refuses to start, naming every
+# variable that is missing (unionroll/deployment.py).
+if PRODUCTION:
+    from unionroll.deployment import production_problems
+
+    if _problems := production_problems(os.environ):
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production cannot start:\n- " + "\n- ".join(_problems)
+        )

@@ -369,17 +369,7 @@ class WorkplaceVisitAdmin(VisitLettersAdminMixin, admin.ModelAdmin):
         readonly = ["site", "status", "version", "created_by", "created_at"]
         readonly += ["member_notice_table", "access_notice_table"]
         if obj.status == WorkplaceVisit.Status.CANCELLED:
-            readonly += [
-                "starts_at",
-                "ends_at",
-                "place_phrase",
-                "place",
-                "languages",
-                "note_phrases",
-                "note",
-                "plain_language",
-                "notify_days_ahead",
-            ]
+            readonly += [field for field in VISIT_FIELDS if field != "site"]
         return readonly
 
     def save_model(self, request: HttpRequest, obj: WorkplaceVisit, form, change: bool) -> None:

@@ -151,24 +151,31 @@ def membership_leave_receipt(
 ) -> LeaveReceipt | None:
     """The receipt of the membership's current leave, if the member left in the portal (and
     has not joined again or undone it since); None otherwise."""
+    return _current_leave(membership, today=today or timezone.localdate())[1]
+
+
+def _current_leave(
+    membership: Membership, *, today: dt.date
+) -> tuple[MembershipEvent | None, LeaveReceipt | None]:
+    """The event of the membership's current leave and its receipt (None, None without one)."""
     if membership.status != S.OPTED_OUT:
-        return None
+        return None, None
     event = _last_leave(membership)
     if event is None or not event.data.get("receipt"):
-        return None
-    today = today or timezone.localdate()
+        return None, None
     undo_until = None
     if event.data.get("signed_in_by") == SIGNED_IN_BY_CODE:
         left_on = membership.opted_out_on or timezone.localdate(event.occurred_at)
         last_day = left_on + dt.timedelta(days=LEAVE_UNDO_DAYS)
         undo_until = last_day if today <= last_day else None
-    return LeaveReceipt(
+    receipt = LeaveReceipt(
         receipt=event.data["receipt"],
         left_at=event.occurred_at,
         void=bool(event.data.get("void")),
         ended_on=membership.ended_on,
         undo_until=undo_until,
     )
+    return event, receipt
 
 
 def _last_leave(membership: Membership) -> MembershipEvent | None:
@@ -194,15 +201,13 @@ def membership_opt_out_undo(
     today = today or timezone.localdate()
     with transaction.atomic():
         m = _locked(membership)
-        leave = membership_leave_receipt(m, today=today)
-        if leave is None or leave.undo_until is None or leave.receipt != receipt:
+        event, leave = _current_leave(m, today=today)
+        if event is None or leave is None or leave.undo_until is None or leave.receipt != receipt:
             raise Conflict(
                 "leave_not_undoable",
                 "This leave cannot be undone (any more).",
                 {"membership": m.pk, "status": m.status},
             )
-        event = _last_leave(m)
-        assert event is not None  # the receipt above came from it
         m.status = event.from_status or S.ENROLLED
         m.void = False
         m.ended_on = None

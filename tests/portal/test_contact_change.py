@@ -10,10 +10,8 @@ then needs the date of birth (enrolment.credentials.signin_membership_for_contac
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -60,19 +58,6 @@ def _outbox_and_limits(settings, tmp_path):
     settings.UNIONROLL_SIGNIN_LIMIT_PER_CONTACT = 3
     settings.UNIONROLL_SIGNIN_LIMIT_PER_CLIENT = 10
     settings.UNIONROLL_SIGNIN_LIMIT_WINDOW_SECONDS = 900
-
-
-@pytest.fixture
-def sms_outbox(settings):
-    def read() -> list[dict]:
-        directory = Path(settings.UNIONROLL_SMS_FILE_PATH)
-        if not directory.exists():
-            return []
-        return sorted(
-            (json.loads(p.read_text()) for p in directory.glob("*.json")), key=lambda r: r["at"]
-        )
-
-    return read
 
 
 @pytest.fixture

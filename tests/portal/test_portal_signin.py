@@ -63,19 +63,6 @@ def _outbox_and_limits(settings, tmp_path):
     settings.UNIONROLL_SIGNIN_LIMIT_WINDOW_SECONDS = 900
 
 
-@pytest.fixture
-def sms_outbox(settings):
-    def read() -> list[dict]:
-        directory = Path(settings.UNIONROLL_SMS_FILE_PATH)
-        if not directory.exists():
-            return []
-        return sorted(
-            (json.loads(p.read_text()) for p in directory.glob("*.json")), key=lambda r: r["at"]
-        )
-
-    return read
-
-
 def _member(**person) -> Membership:
     person.setdefault("phone", "+31612345678")
     person.setdefault("email", "ana.pop@example.com")

@@ -7,9 +7,7 @@ person out; the answer is the same page whatever happened, and the limits still 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -46,19 +44,6 @@ def _outbox_and_limits(settings, tmp_path):
     settings.UNIONROLL_SIGNIN_LIMIT_WINDOW_SECONDS = 900
     settings.UNIONROLL_UNION_PHONE = "+31 30 123 4567"
     settings.UNIONROLL_UNION_EMAIL = "leden@bond.example"
-
-
-@pytest.fixture
-def sms_outbox(settings):
-    def read() -> list[dict]:
-        directory = Path(settings.UNIONROLL_SMS_FILE_PATH)
-        if not directory.exists():
-            return []
-        return sorted(
-            (json.loads(p.read_text()) for p in directory.glob("*.json")), key=lambda r: r["at"]
-        )
-
-    return read
 
 
 @pytest.fixture

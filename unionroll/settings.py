@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "enrolment",
     "levies",
     "notifications",
+    "privacy",
     "api",
     "portal",
     "demo",

@@ -8,12 +8,13 @@ allows a change (a second tap on "leave") gets a plain message, never an error p
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import phonenumbers
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
@@ -51,6 +52,8 @@ from portal.session import (
     signed_in_by,
     signed_in_membership,
 )
+from privacy.export import person_export
+from privacy.export_pdf import person_export_pdf
 from unionroll.exceptions import ApplicationError
 from unionroll.i18n import date_text, language_names, notice_language
 
@@ -442,6 +445,32 @@ def _describe_errors(form: DetailsForm) -> None:
             field.widget.attrs["aria-invalid"] = "true"
         if ids:
             field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+
+@require_http_methods(["GET"])
+@member_required
+def data(request: HttpRequest) -> HttpResponse:
+    """Download my data: what the union holds about the member (GDPR art. 15 and 20)."""
+    return _render(request, "data.html", "portal:details", {})
+
+
+@require_http_methods(["GET"])
+@member_required
+def data_download(request: HttpRequest, kind: str) -> HttpResponse:
+    """The member's export, as a PDF in the language they read the portal in or as JSON."""
+    if kind not in ("pdf", "json"):
+        raise Http404
+    person_id = request.membership.person_id  # type: ignore[attr-defined]
+    export = person_export(person_id)
+    if kind == "pdf":
+        body = person_export_pdf(export, language=translation.get_language())
+        content_type = "application/pdf"
+    else:
+        body = json.dumps(export, ensure_ascii=False, indent=2).encode()
+        content_type = "application/json; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="my-union-data.{kind}"'
+    return response
 
 
 @require_http_methods(["GET"])

@@ -29,7 +29,9 @@ _VISIT_SUBJECT = re.compile(r"^visit:(\d+):v\d+$")
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+        return (
+            timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+        )
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -109,7 +111,9 @@ def _contact_sources(person: Person, lines: list[dict[str, Any]]) -> dict[str, A
     latest_roster = None
     for line in lines:
         upload = line.get("upload")
-        if upload and (latest_roster is None or upload["uploaded_at"] > latest_roster["uploaded_at"]):
+        if upload and (
+            latest_roster is None or upload["uploaded_at"] > latest_roster["uploaded_at"]
+        ):
             latest_roster = upload
     confirmed = {
         change.field: _plain(change.confirmed_at)

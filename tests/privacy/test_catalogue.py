@@ -16,11 +16,7 @@ PERSON_MODELS = {"enrolment.Person", "enrolment.Membership"}
 
 
 def _our_models():
-    return [
-        m
-        for m in apps.get_models()
-        if m._meta.app_label in OUR_APPS and not m._meta.proxy
-    ]
+    return [m for m in apps.get_models() if m._meta.app_label in OUR_APPS and not m._meta.proxy]
 
 
 def _reaches_a_person(model) -> bool:
@@ -68,8 +64,8 @@ def test_section_keys_are_unique():
 
 def test_the_walk_sees_a_new_reference_to_a_person():
     # The walk itself is checked: a model it must see is seen.
-    from enrolment.models import ContactChange, PayrollLine
     from employers.models import Organisation
+    from enrolment.models import ContactChange, PayrollLine
 
     assert _reaches_a_person(PayrollLine)
     assert _reaches_a_person(ContactChange)

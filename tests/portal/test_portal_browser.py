@@ -7,6 +7,7 @@ and Romanian.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from importlib import import_module
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps as django_apps
 from django.utils import translation
+from pypdf import PdfReader
 
 from enrolment.models import Membership
 from enrolment.rights import rights_texts_load
@@ -159,10 +161,18 @@ def test_member_signs_in_by_link_switches_to_romanian_leaves_and_rejoins(
     assert (ioana.person.language, ioana.person.language_set_by_member) == ("en", False)
     _checked(page, "membership (ro)", problems)
     _shot(page, "portal-membership-ro")
-    for name in ("rights", "visits", "details"):
+    for name in ("rights", "visits", "details", "data"):
         page.goto(f"{base}/my/{name}/")
         _checked(page, f"{name} (ro)", problems)
         _shot(page, f"portal-{name}-ro")
+    # Download my data: the PDF, in the language the pages are read in.
+    with page.expect_download() as download:
+        page.get_by_role("link", name=_ro("Download as PDF")).click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert _ro("Your data held by the union") in "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages
+    )
     page.goto(f"{base}/my/")
 
     page.get_by_role("link", name=_ro("Leave the union")).click()

@@ -111,3 +111,15 @@ def test_staff_export_refuses_clearly(db, tmp_path):
         call_command("person_export", "--person", "999999")
     with pytest.raises(CommandError, match="needs --output"):
         call_command("person_export", "--person", "1", "--format", "pdf")
+
+
+def test_an_agency_user_signed_in_to_the_staff_pages_gets_no_members_data(
+    client, member_with_everything
+):
+    from tests.employers.factories import UserFactory
+
+    client.force_login(UserFactory())
+    for url in (reverse("portal:data"), reverse("portal:data_download", args=["json"])):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("portal:sign_in"))

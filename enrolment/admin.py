@@ -315,6 +315,9 @@ class PersonAdmin(PersonAccessLogged, ReadOnlyAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
+    def access_person_ids(self, obj: Person) -> list[int]:
+        return [obj.pk]
+
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         extra_context = {**(extra_context or {}), "can_find_persons": person_finder(request)}
         return super().changelist_view(request, extra_context)

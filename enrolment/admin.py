@@ -310,10 +310,8 @@ class PersonAdmin(PersonAccessLogged, ReadOnlyAdmin):
             "found": found,
             "limit": PERSON_SEARCH_LIMIT,
         }
-        response = TemplateResponse(request, "admin/enrolment/person/find.html", context)
-        # Names and numbers on the page: no copy in a browser's or proxy's cache.
-        response["Cache-Control"] = "no-store"
-        return response
+        # Names on the page: never_cache keeps it out of a browser's or proxy's cache.
+        return TemplateResponse(request, "admin/enrolment/person/find.html", context)
 
     def access_person_ids(self, obj: Person) -> list[int]:
         return [obj.pk]

@@ -320,7 +320,7 @@ class PersonAdmin(PersonAccessLogged, ReadOnlyAdmin):
         extra_context = {**(extra_context or {}), "can_find_persons": person_finder(request)}
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="who read this person's data")
+    @admin.display(description="access log")
     def who_read(self, obj: Person) -> str:
         url = reverse("admin:enrolment_personaccess_changelist")
         return format_html(

@@ -374,7 +374,6 @@ class PersonAdmin(PersonAccessLogged, ReadOnlyAdmin):
         return bool(obj.bsn_hash)
 
 
-
 @admin.register(WorkerNumber)
 class WorkerNumberAdmin(PersonAccessLogged, ReadOnlyAdmin):
     access_through = Through.ADMIN_WORKER_NUMBER

@@ -1,5 +1,9 @@
 """The admin for union staff. Rows come from rosters and changes go through services, so most of
 these pages are read-only; personal data appears only on a person's own page, masked in lists.
+
+Every page that shows one person's data records the read in the access log
+(``PersonAccessLogged``; docs/enrolment.md, "Who read what"), and persons are found by name,
+phone or e-mail only through the "Find a person" form, whose terms travel in a POST body.
 """
 
 from __future__ import annotations
@@ -9,8 +13,15 @@ import logging
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 
 from employers.models import Sector
 from enrolment.models import (
@@ -23,14 +34,17 @@ from enrolment.models import (
     MinimumWageYouthShare,
     PayrollLine,
     Person,
+    PersonAccess,
     PossibleDuplicate,
     RightsText,
     RosterUpload,
     SignInLink,
     WorkerNumber,
 )
+from enrolment.selectors import PERSON_SEARCH_LIMIT, persons_find
 from enrolment.services import (
     membership_opt_out,
+    person_access_record,
     possible_duplicate_confirm,
     possible_duplicate_dismiss,
 )
@@ -42,6 +56,69 @@ logger = logging.getLogger(__name__)
 
 # Membership admin action reason (MembershipEvent.reason holds at most 40 characters).
 PHONED_THE_UNION = "phoned the union"
+
+Through = PersonAccess.Through
+
+
+class PersonAccessLogged:
+    """For a ModelAdmin whose change page shows one person's data (or a few persons'): each time
+    the page is shown, one access-log row per person (docs/enrolment.md, "Who read what").
+
+    ``access_through`` says which page it is; ``access_person_ids`` which persons the object
+    shows (its ``person_id`` unless overridden). Lists are not logged: they show ids and masked
+    names only. tests/enrolment/test_access_log.py walks every registered admin page whose model
+    refers to a person, a membership or a notice, and fails for one that does not log.
+    """
+
+    access_through: str = ""
+
+    def access_person_ids(self, obj) -> list[int]:
+        return [obj.person_id]
+
+    def access_detail(self, obj) -> str:
+        return f"{obj._meta.verbose_name} {obj.pk}"
+
+    def render_change_form(
+        self, request: HttpRequest, context, add=False, change=False, form_url="", obj=None
+    ):
+        # Called only when the page is about to show the object (a GET, or a POST with errors);
+        # a save that redirects shows nothing new.
+        if obj is not None and obj.pk is not None:
+            person_access_record(
+                user=request.user,
+                person_ids=self.access_person_ids(obj),
+                through=self.access_through,
+                detail=self.access_detail(obj),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class MembershipPersonAccessLogged(PersonAccessLogged):
+    """For objects that belong to a membership: the person is the membership's."""
+
+    def access_person_ids(self, obj) -> list[int]:
+        return [Membership.objects.values_list("person_id", flat=True).get(pk=obj.membership_id)]
+
+
+def access_log_viewer(request: HttpRequest) -> bool:
+    """Union staff allowed to read the access log."""
+    user = request.user
+    return bool(
+        user.is_active
+        and getattr(user, "is_union_admin", False)
+        and user.has_perm("enrolment.view_personaccess")
+    )
+
+
+def person_finder(request: HttpRequest) -> bool:
+    """Union staff allowed to find persons by name, phone or e-mail. Agency and hirer users,
+    even with a staff flag, never: they learn nothing of anyone's union status."""
+    user = request.user
+    return bool(
+        user.is_active
+        and getattr(user, "is_union_admin", False)
+        and user.has_perm("enrolment.view_person")
+    )
 
 
 @admin.register(EnrolmentPolicy)
@@ -127,12 +204,33 @@ class PersonForm(forms.ModelForm):
             raise forms.ValidationError(exc.message, code=exc.code) from None
 
 
+class PersonFindForm(forms.Form):
+    """The terms of a person search. Sent by POST only: they never appear in a URL."""
+
+    name = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="First and/or last name, in any case, with or without accents.",
+    )
+    phone = forms.CharField(
+        max_length=40, required=False, help_text="With the country code, e.g. +48 601 234 567."
+    )
+    email = forms.CharField(max_length=254, required=False, label="E-mail")
+    date_of_birth = forms.DateField(
+        required=False,
+        help_text="Optional, with one of the above (YYYY-MM-DD).",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
 @admin.register(Person)
-class PersonAdmin(ReadOnlyAdmin):
+class PersonAdmin(PersonAccessLogged, ReadOnlyAdmin):
     """Persons come from rosters and are changed by the services; the one field a union admin
     edits here is the postal address the member gave the union."""
 
+    access_through = Through.ADMIN_PERSON
     form = PersonForm
+    change_list_template = "admin/enrolment/person/change_list.html"
     list_display = [
         "id",
         "masked_name",
@@ -145,7 +243,8 @@ class PersonAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["language", ("merged_into", admin.EmptyFieldListFilter)]
     # Search by id only: a search term travels in the URL, and names, numbers and addresses
-    # must never end up in URLs (and so in access logs).
+    # must never end up in URLs (and so in access logs). "Find a person" (a POST form) finds
+    # them by name, phone or e-mail.
     search_fields = ["=id"]
     ordering = ["-id"]
     # bsn_hash is never shown, let alone editable; the page says only whether there is one.
@@ -164,9 +263,75 @@ class PersonAdmin(ReadOnlyAdmin):
         "merged_into",
         "created_at",
         "updated_at",
+        "who_read",
     ]
     readonly_fields = [field for field in fields if field != "postal_address"]
     inlines = [WorkerNumberInline, MembershipInline]
+
+    def get_urls(self):
+        urls = [
+            path(
+                "find/",
+                self.admin_site.admin_view(self.find_view),
+                name="enrolment_person_find",
+            )
+        ]
+        return urls + super().get_urls()
+
+    @method_decorator(sensitive_post_parameters("name", "phone", "email", "date_of_birth"))
+    @method_decorator(never_cache)
+    def find_view(self, request: HttpRequest) -> HttpResponse:
+        """Find a person by name, phone or e-mail: a POST form whose answer is the list itself
+        (no redirect, no terms in any URL or log). Each search records who saw whom."""
+        if not person_finder(request):
+            raise PermissionDenied
+        form = PersonFindForm(request.POST if request.method == "POST" else None)
+        found = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                found = persons_find(**form.cleaned_data)
+            except ApplicationError as exc:
+                for field, errors in (exc.detail or {}).items():
+                    for error in errors:
+                        form.add_error(None if field == "__all__" else field, error)
+            else:
+                shown = len(found.persons)
+                person_access_record(
+                    user=request.user,
+                    person_ids=[person.pk for person in found.persons],
+                    through=Through.SEARCH,
+                    detail=f"by {', '.join(found.fields)}; {shown} shown",
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Find a person",
+            "opts": self.model._meta,
+            "form": form,
+            "found": found,
+            "limit": PERSON_SEARCH_LIMIT,
+        }
+        # Names on the page: never_cache keeps it out of a browser's or proxy's cache.
+        return TemplateResponse(request, "admin/enrolment/person/find.html", context)
+
+    def access_person_ids(self, obj: Person) -> list[int]:
+        return [obj.pk]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        extra_context = {**(extra_context or {}), "can_find_persons": person_finder(request)}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="access log")
+    def who_read(self, obj: Person) -> str:
+        url = reverse("admin:enrolment_personaccess_changelist")
+        return format_html(
+            '<a href="{}?person__id__exact={}">Who read this person\'s data</a>', url, obj.pk
+        )
+
+    def get_fields(self, request: HttpRequest, obj: Person | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if not access_log_viewer(request):
+            fields.remove("who_read")
+        return fields
 
     def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
         # Only the postal address can be changed here (every other field is read-only).
@@ -208,21 +373,10 @@ class PersonAdmin(ReadOnlyAdmin):
     def has_bsn_hash(self, obj: Person) -> bool:
         return bool(obj.bsn_hash)
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        # Union membership is special-category data: reads of a person's page leave a trace
-        # (ids only, never the data itself).
-        logger.info("admin user %s viewed person %s", request.user.pk, object_id)
-        return super().change_view(request, object_id, form_url, extra_context)
-
 
 @admin.register(WorkerNumber)
-class WorkerNumberAdmin(ReadOnlyAdmin):
+class WorkerNumberAdmin(PersonAccessLogged, ReadOnlyAdmin):
+    access_through = Through.ADMIN_WORKER_NUMBER
     list_display = ["id", "organisation", "masked_worker_number", "person_link", "created_at"]
     list_filter = ["organisation__kind"]
     list_select_related = ["organisation"]
@@ -240,7 +394,8 @@ class WorkerNumberAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PossibleDuplicate)
-class PossibleDuplicateAdmin(ReadOnlyAdmin):
+class PossibleDuplicateAdmin(PersonAccessLogged, ReadOnlyAdmin):
+    access_through = Through.ADMIN_POSSIBLE_DUPLICATE
     list_display = [
         "id",
         "person_link",
@@ -267,6 +422,9 @@ class PossibleDuplicateAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
     actions = ["confirm", "dismiss"]
+
+    def access_person_ids(self, obj: PossibleDuplicate) -> list[int]:
+        return [obj.person_id, obj.candidate_id]
 
     @admin.display(description="person", ordering="person_id")
     def person_link(self, obj: PossibleDuplicate) -> str:
@@ -362,7 +520,8 @@ class MembershipEventInline(ReadOnlyInline):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ReadOnlyAdmin):
+class MembershipAdmin(PersonAccessLogged, ReadOnlyAdmin):
+    access_through = Through.ADMIN_MEMBERSHIP
     list_display = [
         "id",
         "person_link",
@@ -427,8 +586,10 @@ class MembershipAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MembershipEvent)
-class MembershipEventAdmin(ReadOnlyAdmin):
+class MembershipEventAdmin(MembershipPersonAccessLogged, ReadOnlyAdmin):
     """Append-only: the database refuses updates and deletes, and so does this page."""
+
+    access_through = Through.ADMIN_MEMBERSHIP_EVENT
 
     list_display = [
         "id",
@@ -515,7 +676,8 @@ class RosterUploadAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PayrollLine)
-class PayrollLineAdmin(ReadOnlyAdmin):
+class PayrollLineAdmin(PersonAccessLogged, ReadOnlyAdmin):
+    access_through = Through.ADMIN_PAYROLL_LINE
     list_display = [
         "id",
         "upload",
@@ -566,8 +728,10 @@ class MinimumWageYouthShareAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignInLink)
-class SignInLinkAdmin(ReadOnlyAdmin):
+class SignInLinkAdmin(MembershipPersonAccessLogged, ReadOnlyAdmin):
     """Who asked for portal sign-in links and whether they were used; never the token."""
+
+    access_through = Through.ADMIN_SIGN_IN_LINK
 
     list_display = [
         "id",
@@ -587,8 +751,10 @@ class SignInLinkAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AccessCode)
-class AccessCodeAdmin(ReadOnlyAdmin):
+class AccessCodeAdmin(MembershipPersonAccessLogged, ReadOnlyAdmin):
     """That a printed code exists for a membership; the code itself is not kept."""
+
+    access_through = Through.ADMIN_ACCESS_CODE
 
     list_display = ["id", "membership_link", "created_at"]
     fields = ["membership_link", "created_at"]
@@ -600,9 +766,11 @@ class AccessCodeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ContactChange)
-class ContactChangeAdmin(ReadOnlyAdmin):
+class ContactChangeAdmin(PersonAccessLogged, ReadOnlyAdmin):
     """New phone numbers and addresses members asked for in the portal and whether the code
     was typed; never the new number or address, never the code."""
+
+    access_through = Through.ADMIN_CONTACT_CHANGE
 
     list_display = [
         "id",
@@ -676,3 +844,29 @@ class RightsTextAdmin(admin.ModelAdmin):
     ordering = ["topic", "language", "sector", "phase", "-valid_from"]
     save_as = True
     readonly_fields = ["updated_at"]
+
+
+@admin.register(PersonAccess)
+class PersonAccessAdmin(ReadOnlyAdmin):
+    """Who read what: append-only (the database refuses updates and deletes), read-only here for
+    everyone. Reading this log is not itself logged: it shows ids, staff names and ways in,
+    none of the members' data (docs/enrolment.md, "Who read what")."""
+
+    list_display = ["at", "username", "person_link", "through", "detail"]
+    list_filter = ["through", ("at", admin.DateFieldListFilter)]
+    # By person id only: a search term travels in the URL.
+    search_fields = ["=person__id"]
+    ordering = ["-at", "-id"]
+    fields = ["at", "user", "username", "person_link", "through", "detail"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access_log_viewer(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return access_log_viewer(request)
+
+    @admin.display(description="person", ordering="person_id")
+    def person_link(self, obj: PersonAccess) -> str:
+        return admin_link(Person, obj.person_id)

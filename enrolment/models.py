@@ -538,3 +538,77 @@ class RightsText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_topic_display()} ({self.language}, from {self.valid_from})"
+
+
+# --- Who read what --------------------------------------------------------------------------------
+
+
+# Reads from a command line have no logged-in user unless the command is told one (--staff): the
+# operating-system account is the "who" there. Every other way in has a user.
+PERSON_ACCESS_COMMAND_LINE = ("membership_show", "export")
+
+
+class PersonAccess(models.Model):
+    """One read of one person's data by union staff: who, when, which person, through what.
+
+    Append-only: a database trigger refuses UPDATE and DELETE on this table. Written by
+    ``enrolment.services.person_access_record`` from every staff page and command that shows
+    one person's data (docs/enrolment.md, "Who read what"), and part of the member's export.
+    ``detail`` names the row read by kind and id ("membership 12"); never a search term or any
+    other personal value. The rows outlive an erasure of the person: they hold nothing of the
+    member but the id.
+    """
+
+    class Through(models.TextChoices):
+        ADMIN_PERSON = "admin_person", "admin: the person's page"
+        ADMIN_MEMBERSHIP = "admin_membership", "admin: a membership's page"
+        ADMIN_MEMBERSHIP_EVENT = "admin_membership_event", "admin: a membership event's page"
+        ADMIN_WORKER_NUMBER = "admin_worker_number", "admin: a worker number's page"
+        ADMIN_POSSIBLE_DUPLICATE = "admin_possible_duplicate", "admin: a possible duplicate"
+        ADMIN_PAYROLL_LINE = "admin_payroll_line", "admin: a payroll line's page"
+        ADMIN_CONTACT_CHANGE = "admin_contact_change", "admin: a contact change's page"
+        ADMIN_SIGN_IN_LINK = "admin_sign_in_link", "admin: a sign-in link's page"
+        ADMIN_ACCESS_CODE = "admin_access_code", "admin: an access code's page"
+        ADMIN_NOTICE = "admin_notice", "admin: a notice's page"
+        ADMIN_LETTER = "admin_letter", "admin: a letter or its PDF"
+        ADMIN_LEVY_CHARGE = "admin_levy_charge", "admin: a levy charge's page"
+        MEMBERSHIP_SHOW = "membership_show", "command line: membership_show"
+        EXPORT = "export", "export of the member's data"
+        SEARCH = "search", "admin: person search"
+
+    at = models.DateTimeField(db_default=Now())
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # As the user was called at the time: the row stays readable if the account is renamed.
+    username = models.CharField(max_length=150)
+    # NULL only for a search that showed nobody. Indexed by (person, at) below.
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    through = models.CharField(max_length=30, choices=Through.choices)
+    detail = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = "person access"
+        verbose_name_plural = "person accesses (who read what)"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["person", "at"], name="person_access_person_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(through__in=PERSON_ACCESS_COMMAND_LINE),
+                name="person_access_user_unless_command",
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(through="search"),
+                name="person_access_person_unless_search",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Person access #{self.pk}"

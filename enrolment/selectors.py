@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from employers.models import Organisation, User
 from employers.selectors import organisation_by_kvk
@@ -15,9 +16,13 @@ from enrolment.models import (
     Membership,
     MinimumWageRate,
     MinimumWageYouthShare,
+    Person,
+    PersonAccess,
     RosterUpload,
     WorkerNumber,
 )
+from enrolment.roster.fields import normalise_email, normalise_name_key
+from enrolment.roster.phones import normalise_phone
 from unionroll.exceptions import Invalid, Refused
 from unionroll.money import round_money
 
@@ -232,3 +237,101 @@ def minimum_hourly_wage(*, age: int, on: dt.date) -> Decimal | None:
     if share is None:
         return None
     return round_money(rate.hourly * share.percent / 100)
+
+
+# --- Who read what, and finding a person ----------------------------------------------------------
+
+
+def person_accesses(*, person_id: int) -> list[dict[str, Any]]:
+    """Every recorded staff read of this person's data, oldest first, for the member's export:
+    when, through what, and who (the staff member's user name as it was then; a command line's
+    operating-system account). The member has a right to know who read their data."""
+    rows = PersonAccess.objects.filter(person_id=person_id).order_by("at", "id")
+    return [
+        {
+            "at": row.at,
+            "through": row.through,
+            "through_label": row.get_through_display(),
+            "by": row.username,
+            "detail": row.detail,
+        }
+        for row in rows
+    ]
+
+
+PERSON_SEARCH_LIMIT = 50
+PERSON_SEARCH_MIN_CHARS = 2
+
+
+@dataclass(frozen=True)
+class PersonSearch:
+    persons: list[Person]
+    # More matched than were returned: the terms should be narrowed.
+    more: bool
+    # Which fields were searched (names of fields, never their values), for the access log.
+    fields: tuple[str, ...]
+
+
+def persons_find(
+    *,
+    name: str = "",
+    phone: str = "",
+    email: str = "",
+    date_of_birth: dt.date | None = None,
+    limit: int = PERSON_SEARCH_LIMIT,
+) -> PersonSearch:
+    """Persons matching every term given, for union staff finding a caller.
+
+    The name is compared as the roster's matching keys are (case, accents and punctuation
+    ignored): each word of it must occur in the first or last name (a one-letter word must
+    start one: an initial). The phone is normalised to E.164 as a roster's is and the e-mail
+    address as a roster's is, each compared whole. At most ``limit`` persons, by name. Raises
+    Invalid (with the field's error, never the term) for a term too short or not a number.
+    """
+    errors: dict[str, list[str]] = {}
+    query = Q()
+    fields: list[str] = []
+    name = (name or "").strip()
+    if name:
+        words = [normalise_name_key(word) for word in name.split()]
+        words = [word for word in words if word]
+        if sum(len(word) for word in words) < PERSON_SEARCH_MIN_CHARS:
+            errors["name"] = [f"Type at least {PERSON_SEARCH_MIN_CHARS} letters of the name."]
+        for word in words:
+            if len(word) == 1:
+                query &= Q(first_name_key__startswith=word) | Q(last_name_key__startswith=word)
+            else:
+                query &= Q(first_name_key__contains=word) | Q(last_name_key__contains=word)
+        fields.append("name")
+    phone = (phone or "").strip()
+    if phone:
+        number = normalise_phone(phone)
+        if number is None:
+            errors["phone"] = [
+                "Not a phone number (one without a country code such as +48 is read as Dutch)."
+            ]
+        query &= Q(phone=number)
+        fields.append("phone")
+    email = (email or "").strip()
+    if email:
+        address = normalise_email(email)
+        if address is None:
+            errors["email"] = ["Not an e-mail address."]
+        query &= Q(email=address)
+        fields.append("e-mail")
+    if date_of_birth is not None:
+        query &= Q(date_of_birth=date_of_birth)
+        fields.append("date of birth")
+    if errors:
+        raise Invalid("person_search_invalid", "Check the search terms.", errors)
+    if not fields or fields == ["date of birth"]:
+        # A date of birth alone is shared by hundreds: it narrows a search, it is not one.
+        raise Invalid(
+            "person_search_empty",
+            "Give a name, a phone number or an e-mail address.",
+            {"__all__": ["Give a name, a phone number or an e-mail address."]},
+        )
+    found = list(
+        Person.objects.filter(query).order_by("last_name_key", "first_name_key", "id")[: limit + 1]
+    )
+    return PersonSearch(persons=found[:limit], more=len(found) > limit, fields=tuple(fields))

@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from enrolment.models import Membership, Person
+from enrolment.admin import PersonAccessLogged
+from enrolment.models import Membership, Person, PersonAccess
 from notifications.admin_letters import VisitLettersAdminMixin
 from notifications.models import DeliveryAttempt, Notice, OrganisationNotice, WorkplaceVisit
 from notifications.selectors import (
@@ -35,12 +36,15 @@ from unionroll.exceptions import ApplicationError
 
 
 @admin.register(Notice)
-class NoticeAdmin(ReadOnlyAdmin):
+class NoticeAdmin(PersonAccessLogged, ReadOnlyAdmin):
     """Notices are recorded by the enrolment flow and sent by tasks; staff only watch them.
 
     A notice stuck in ``sending`` means a worker stopped mid-delivery: it is not sent again on
     its own (it may have gone out), so staff decide. Errors are codes, never provider texts.
+    Opening one is recorded in the access log (enrolment's PersonAccessLogged).
     """
+
+    access_through = PersonAccess.Through.ADMIN_NOTICE
 
     list_display = [
         "id",

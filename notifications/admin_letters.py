@@ -23,7 +23,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from enrolment.models import Membership, Person
+from enrolment.admin import PersonAccessLogged
+from enrolment.models import Membership, Person, PersonAccess
+from enrolment.services import person_access_record
 from notifications.channels.letter import letters_join
 from notifications.models import Letter, Notice, WorkplaceVisit
 from notifications.selectors import visit_waiting_letters
@@ -74,10 +76,13 @@ class HandoverFilter(admin.SimpleListFilter):
 
 
 @admin.register(Letter)
-class LetterAdmin(ReadOnlyAdmin):
+class LetterAdmin(PersonAccessLogged, ReadOnlyAdmin):
     """Printed letters. The union hands them over (at a visit, at an information point) or posts
     them to an address the member gave it; never through an employer. Recording it starts a
-    welcome letter's opt-out window (notifications.services.letters)."""
+    welcome letter's opt-out window (notifications.services.letters). A letter's page and its
+    PDF are recorded in the access log; the list shows masked names only."""
+
+    access_through = PersonAccess.Through.ADMIN_LETTER
 
     list_display = [
         "id",
@@ -142,7 +147,12 @@ class LetterAdmin(ReadOnlyAdmin):
         letter = get_object_or_404(self.get_queryset(request), pk=notice_id)
         if not letter.document or not default_storage.exists(letter.document):
             raise Http404("No stored PDF for this letter.")
-        logger.info("admin user %s opened letter %s", request.user.pk, letter.pk)
+        person_access_record(
+            user=request.user,
+            person_ids=[letter.person_id],
+            through=PersonAccess.Through.ADMIN_LETTER,
+            detail=f"letter {letter.pk} PDF",
+        )
         return _pdf_response(default_storage.open(letter.document, "rb"), f"letter-{letter.pk}.pdf")
 
     @admin.display(description="name")
@@ -242,11 +252,15 @@ class VisitLettersAdminMixin:
             return HttpResponseRedirect(
                 reverse("admin:notifications_workplacevisit_letters", args=[visit.pk])
             )
-        logger.info(
-            "admin user %s printed %s letter(s) of visit %s",
-            request.user.pk,
-            len(letters) - len(missing),
-            visit.pk,
+        # Every page printed is one member's letter, with their name and code.
+        missing_documents = set(missing)
+        person_access_record(
+            user=request.user,
+            person_ids=[
+                letter.person_id for letter in letters if letter.document not in missing_documents
+            ],
+            through=PersonAccess.Through.ADMIN_LETTER,
+            detail=f"visit {visit.pk} letters PDF",
         )
         return _pdf_response(io.BytesIO(pdf), f"visit-{visit.pk}-letters.pdf")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .access import person_access_record
 from .memberships import (
     membership_opt_in,
     membership_opt_out,
@@ -16,6 +17,7 @@ __all__ = [
     "membership_opt_in",
     "membership_opt_out",
     "memberships_advance",
+    "person_access_record",
     "possible_duplicate_confirm",
     "possible_duplicate_dismiss",
     "roster_file_discard",

@@ -9,7 +9,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from enrolment.models import Person
+from enrolment.admin import PersonAccessLogged
+from enrolment.models import Person, PersonAccess
 from levies.admin.billing import issue_for_periods
 from levies.assessment.services import levies_assess
 from levies.models import (
@@ -117,7 +118,10 @@ class LevyAssessmentRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LevyCharge)
-class LevyChargeAdmin(ReadOnlyAdmin):
+class LevyChargeAdmin(PersonAccessLogged, ReadOnlyAdmin):
+    # A charge for a person says where they worked and, under a members' scheme, that they are
+    # a member: its page is a read of their data (the access log); the list shows ids only.
+    access_through = PersonAccess.Through.ADMIN_LEVY_CHARGE
     list_display = [
         "id",
         "period_start",

@@ -1,28 +1,53 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from employers.models import User
+from enrolment.models import PersonAccess
 from enrolment.selectors import membership_describe
+from enrolment.services import person_access_record
 
 from ._membership_lookup import add_lookup_arguments, find_membership
 
 
 class Command(BaseCommand):
-    help = "Show a worker's membership and its history (for union staff answering the phone)."
+    help = (
+        "Show a worker's membership and its history (for union staff answering the phone). "
+        "Each use is recorded in the person's access log, as --staff or the operating-system "
+        "account."
+    )
 
     def add_arguments(self, parser):
         add_lookup_arguments(parser)
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--staff",
+            metavar="USERNAME",
+            help="the union staff member reading it, as in the admin (default: the account "
+            "running this command)",
+        )
 
     def handle(self, *args, **options):
+        staff = _staff(options.get("staff"))
         membership = find_membership(options)
-        description = membership_describe(membership)
+        with transaction.atomic():
+            description = membership_describe(membership)
+            # Who read what (docs/enrolment.md): a command line has no logged-in user.
+            person_access_record(
+                user=staff,
+                username="" if staff else _os_account(),
+                person_ids=[membership.person_id],
+                through=PersonAccess.Through.MEMBERSHIP_SHOW,
+                detail=f"membership {membership.pk}",
+            )
         if options["json"]:
             self.stdout.write(json.dumps(description, default=_jsonable, ensure_ascii=False))
             return
@@ -54,6 +79,24 @@ class Command(BaseCommand):
             if event.get("note"):
                 line += f": {event['note']}"
             self.stdout.write(line)
+
+
+def _staff(username: str | None) -> User | None:
+    if username is None:
+        return None
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None or not user.is_union_admin:
+        # Agency and hirer users never read a member's data, here or anywhere.
+        raise CommandError("--staff must name an active union staff user.")
+    return user
+
+
+def _os_account() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        # A container user without a name in /etc/passwd.
+        return "unknown account"
 
 
 def _jsonable(value: Any) -> Any:

@@ -326,6 +326,23 @@ SECTIONS: tuple[Section, ...] = (
     ),
 )
 
+SECTIONS += (
+    Section(
+        key="staff_reads",
+        model="enrolment.PersonAccess",
+        person="person_id",
+        # Who read the member's data, when, and through what: the member has a right to know.
+        # An erasure keeps them: they hold nothing of the member but the id.
+        exported={"at": KEEP, "username": KEEP, "through": KEEP, "detail": KEEP},
+        withheld={
+            "id": "a row number",
+            "person": "the member",
+            "user": "the staff account; its name at the time of reading is exported",
+        },
+        order=("at", "id"),
+    ),
+)
+
 # Models that reach a person only through another table's id, which the walk of foreign keys
 # cannot see: named here so the catalogue test holds them to the same rule.
 INDIRECT = {

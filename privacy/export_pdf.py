@@ -89,8 +89,8 @@ VALUES = {
         "membership_show": gettext_lazy("Union staff's command line"),
     },
 }
-for _code in ("admin_person", "admin_membership", "admin_notice", "admin_letter"):
-    VALUES["through"][_code] = gettext_lazy("Union staff's administration pages")
+# Every admin page ("admin_person", "admin_notice", ...) is one way in, as the member sees it.
+ADMIN_PAGES = gettext_lazy("Union staff's administration pages")
 
 SIDE_MARGIN = 16 * mm
 
@@ -98,6 +98,8 @@ SIDE_MARGIN = 16 * mm
 def _value(kind: str, code: Any) -> str:
     if code in (None, ""):
         return ""
+    if kind == "through" and str(code).startswith("admin_"):
+        return str(ADMIN_PAGES)
     return str(VALUES.get(kind, {}).get(code, code))
 
 
@@ -404,8 +406,8 @@ def _pdf(export: dict[str, Any]) -> bytes:
         table(
             (_("Date"), _("Who"), _("Where")),
             [
-                (_date(r["at"]), r["who"], _value("through", r["through"]))
-                for r in export.get("staff_reads", [])
+                (_date(r["at"]), r["username"], _value("through", r["through"]))
+                for r in export["staff_reads"]
             ],
             (0.25, 0.35, 0.4),
         ),

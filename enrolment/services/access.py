@@ -9,10 +9,13 @@ data read, never a search term.
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterable
 from typing import Any
 
+from employers.models import User
 from enrolment.models import PERSON_ACCESS_COMMAND_LINE, PersonAccess
+from unionroll.exceptions import Refused
 
 DETAIL_MAX = PersonAccess._meta.get_field("detail").max_length
 USERNAME_MAX = PersonAccess._meta.get_field("username").max_length
@@ -57,3 +60,20 @@ def person_access_record(
         for pk in ids
     ]
     return PersonAccess.objects.bulk_create(rows)
+
+
+def command_line_reader(staff: str | None) -> tuple[User | None, str]:
+    """Who reads a person's data on a command line: the union staff user named by ``--staff``,
+    else the operating-system account running it (``user`` None, ``username`` that account).
+    Raises Refused if ``staff`` is not an active union staff user: agency and hirer users never
+    read a member's data, here or anywhere."""
+    if staff is None:
+        try:
+            return None, getpass.getuser()
+        except (KeyError, OSError):
+            # A container user without a name in /etc/passwd.
+            return None, "unknown account"
+    user = User.objects.filter(username=staff, is_active=True).first()
+    if user is None or not user.is_union_admin:
+        raise Refused("not_union_staff", "--staff must name an active union staff user.")
+    return user, ""

@@ -6,10 +6,11 @@ import hashlib
 import pytest
 from django.utils import timezone
 
-from enrolment.models import AccessCode, ContactChange, MembershipEvent, SignInLink
+from enrolment.models import AccessCode, ContactChange, MembershipEvent, PersonAccess, SignInLink
+from enrolment.services import person_access_record
 from levies.models import LevyAssessmentRun, LevyCharge
 from notifications.models import DeliveryAttempt, Notice
-from tests.employers.factories import OrganisationFactory, SiteFactory
+from tests.employers.factories import OrganisationFactory, SiteFactory, UnionAdminFactory
 from tests.enrolment.factories import (
     MembershipFactory,
     PersonFactory,
@@ -121,5 +122,11 @@ def member_with_everything(db):
     other = PossibleDuplicateFactory(upload=upload)
     other.candidate = person
     other.save()
+    person_access_record(
+        user=UnionAdminFactory(username="m.jansen"),
+        person_ids=[person.pk],
+        through=PersonAccess.Through.ADMIN_PERSON,
+        detail=f"person {person.pk}",
+    )
     assert timezone.is_aware(NOW)
     return person

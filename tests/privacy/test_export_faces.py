@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
+from enrolment.models import PersonAccess
 from tests.enrolment.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +85,21 @@ def test_a_member_gets_only_their_own_data(client, member_with_everything):
 
 def test_staff_export_the_json_and_the_pdf(member_with_everything, tmp_path):
     out = io.StringIO()
-    call_command("person_export", "--person", str(member_with_everything.pk), stdout=out)
-    assert json.loads(out.getvalue())["person"]["first_name"] == "Ionuț"
+    call_command(
+        "person_export",
+        "--person",
+        str(member_with_everything.pk),
+        "--staff",
+        "m.jansen",
+        stdout=out,
+    )
+    export = json.loads(out.getvalue())
+    assert export["person"]["first_name"] == "Ionuț"
+    # The export is a staff read: recorded, and named in the export itself.
+    assert [(r["username"], r["through"]) for r in export["staff_reads"]] == [
+        ("m.jansen", "admin_person"),
+        ("m.jansen", "export"),
+    ]
 
     pdf = tmp_path / "export.pdf"
     call_command(
@@ -99,6 +113,9 @@ def test_staff_export_the_json_and_the_pdf(member_with_everything, tmp_path):
         stdout=io.StringIO(),
     )
     assert pdf.read_bytes().startswith(b"%PDF")
+    last = PersonAccess.objects.filter(person=member_with_everything).latest("id")
+    assert (last.through, last.user, last.detail) == ("export", None, "export as pdf")
+    assert last.username  # the operating-system account that ran it
     assert oct(pdf.stat().st_mode & 0o777) == "0o600"
     with pytest.raises(CommandError, match="exists already"):
         call_command(
@@ -109,8 +126,19 @@ def test_staff_export_the_json_and_the_pdf(member_with_everything, tmp_path):
 def test_staff_export_refuses_clearly(db, tmp_path):
     with pytest.raises(CommandError, match="no person number 999999"):
         call_command("person_export", "--person", "999999")
+    assert not PersonAccess.objects.exists()
     with pytest.raises(CommandError, match="needs --output"):
         call_command("person_export", "--person", "1", "--format", "pdf")
+
+
+def test_an_agency_user_cannot_export_on_the_command_line(member_with_everything):
+    from tests.employers.factories import UserFactory
+
+    UserFactory(username="clerk")
+    with pytest.raises(CommandError, match="active union staff user"):
+        call_command(
+            "person_export", "--person", str(member_with_everything.pk), "--staff", "clerk"
+        )
 
 
 def test_an_agency_user_signed_in_to_the_staff_pages_gets_no_members_data(

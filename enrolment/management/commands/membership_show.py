@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from typing import Any
 
@@ -10,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from employers.models import User
 from enrolment.models import PersonAccess
 from enrolment.selectors import membership_describe
 from enrolment.services import person_access_record
+from enrolment.services.access import command_line_reader
+from unionroll.exceptions import Refused
 
 from ._membership_lookup import add_lookup_arguments, find_membership
 
@@ -36,14 +36,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        staff = _staff(options.get("staff"))
+        try:
+            staff, account = command_line_reader(options.get("staff"))
+        except Refused as exc:
+            raise CommandError(exc.message) from None
         membership = find_membership(options)
         with transaction.atomic():
             description = membership_describe(membership)
             # Who read what (docs/enrolment.md): a command line has no logged-in user.
             person_access_record(
                 user=staff,
-                username="" if staff else _os_account(),
+                username=account,
                 person_ids=[membership.person_id],
                 through=PersonAccess.Through.MEMBERSHIP_SHOW,
                 detail=f"membership {membership.pk}",
@@ -79,24 +82,6 @@ class Command(BaseCommand):
             if event.get("note"):
                 line += f": {event['note']}"
             self.stdout.write(line)
-
-
-def _staff(username: str | None) -> User | None:
-    if username is None:
-        return None
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None or not user.is_union_admin:
-        # Agency and hirer users never read a member's data, here or anywhere.
-        raise CommandError("--staff must name an active union staff user.")
-    return user
-
-
-def _os_account() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        # A container user without a name in /etc/passwd.
-        return "unknown account"
 
 
 def _jsonable(value: Any) -> Any:

@@ -4,10 +4,14 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from enrolment.models import Person
+from enrolment.models import Person, PersonAccess
+from enrolment.services import person_access_record
+from enrolment.services.access import command_line_reader
 from privacy.export import person_export
 from privacy.export_pdf import person_export_pdf
+from unionroll.exceptions import Refused
 
 
 class Command(BaseCommand):
@@ -25,15 +29,35 @@ class Command(BaseCommand):
         parser.add_argument(
             "--language", help="the PDF's language (default: the person's own language)"
         )
+        parser.add_argument(
+            "--staff",
+            metavar="USERNAME",
+            help="the union staff member exporting it, as in the admin (default: the account "
+            "running this command); recorded in the person's access log",
+        )
 
     def handle(self, *args, **options):
         kind, output = options["format"], options["output"]
         if kind == "pdf" and not output:
             raise CommandError("A PDF needs --output FILE.")
         try:
-            export = person_export(options["person"])
-        except Person.DoesNotExist:
-            raise CommandError(f"There is no person number {options['person']}.") from None
+            staff, account = command_line_reader(options["staff"])
+        except Refused as exc:
+            raise CommandError(exc.message) from None
+        person_id = options["person"]
+        with transaction.atomic():
+            if not Person.objects.filter(pk=person_id).exists():
+                raise CommandError(f"There is no person number {person_id}.")
+            # Who read what: the export is a read of everything, recorded before it is read so
+            # the member's export names it too.
+            person_access_record(
+                user=staff,
+                username=account,
+                person_ids=[person_id],
+                through=PersonAccess.Through.EXPORT,
+                detail=f"export as {kind}",
+            )
+            export = person_export(person_id)
         if kind == "pdf":
             body = person_export_pdf(export, language=options["language"])
         else:

@@ -38,16 +38,16 @@ from enrolment.models import (
     PossibleDuplicate,
     RosterUpload,
 )
+from enrolment.services.ingest_sql import LOCK_PERSONS
 from levies.models import LevyAssessmentRun, LevyCharge
 from notifications.models import Notice
-from enrolment.services.ingest_sql import LOCK_PERSONS
 from privacy.catalogue import BLANK, DROP, KEEP, SECTIONS, TOKEN, Section
 from privacy.models import Erasure
 from unionroll.exceptions import Conflict, Invalid, NotFound
 
 logger = logging.getLogger(__name__)
 
-_TOKEN_SALT = "unionroll.privacy.erasure_token"
+_TOKEN_SALT = "unionroll.privacy.erasure_token"  # noqa: S105 (a salt name, not a secret)
 # Memberships that are still running: the person may still be on a roster, owe a levy, be told.
 RUNNING = (Membership.Status.ENROLLED, Membership.Status.ACTIVE, Membership.Status.OPTED_IN)
 
@@ -123,7 +123,8 @@ def erasure_obstacles(person_ids: list[int], today: dt.date) -> list[Obstacle]:
             Obstacle(
                 f"This person's membership in {membership.sector.name} is still running; "
                 "erasure is possible once it has ended: when they leave, or when it lapses "
-                f"after {weeks} weeks without pay, at the earliest on {_fmt(max(lapses, tomorrow))}.",
+                f"after {weeks} weeks without pay, at the earliest on "
+                f"{_fmt(max(lapses, tomorrow))}.",
                 None,
             )
         )
@@ -276,9 +277,7 @@ def _values_of(person_ids: list[int]) -> set[str]:
     ):
         found |= set(row)
     found |= set(
-        PayrollLine.objects.filter(person_id__in=person_ids).values_list(
-            "worker_number", flat=True
-        )
+        PayrollLine.objects.filter(person_id__in=person_ids).values_list("worker_number", flat=True)
     )
     return {v for v in found if v and len(v) > 1}
 

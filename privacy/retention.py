@@ -42,20 +42,15 @@ _DELIVERY_OVER = (Notice.Status.SENT, Notice.Status.FAILED, Notice.Status.CANCEL
 
 def inactive_persons(now: dt.datetime) -> list[int]:
     """Persons not erased, not merged into another record, with no running membership (in their
-    merge group) and no payroll line whose period ended within the retention time, who have
-    existed at least that long."""
+    merge group) and no payroll line whose period ended within the retention time (every person
+    comes from a roster line, so none is younger than that)."""
     cutoff = now - dt.timedelta(days=settings.UNIONROLL_RETENTION_INACTIVE_DAYS)
     cutoff_day = timezone.localdate(cutoff)
     candidates = (
         Person.objects.filter(erased_at__isnull=True, merged_into__isnull=True)
-        .filter(created_at__lt=cutoff)
+        .exclude(Exists(Membership.objects.filter(person_id=OuterRef("pk"), status__in=RUNNING)))
         .exclude(
-            Exists(Membership.objects.filter(person_id=OuterRef("pk"), status__in=RUNNING))
-        )
-        .exclude(
-            Exists(
-                PayrollLine.objects.filter(person_id=OuterRef("pk"), period_end__gte=cutoff_day)
-            )
+            Exists(PayrollLine.objects.filter(person_id=OuterRef("pk"), period_end__gte=cutoff_day))
         )
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -101,28 +96,24 @@ def retention_run(now: dt.datetime | None = None) -> dict[str, int]:
         ).delete()[0]
         # What remains (unused, not long expired) keeps no destination past the short time.
         counts["sign_in_destinations_cleared"] = (
-            SignInLink.objects.filter(created_at__lt=short).exclude(destination="").update(
-                destination=""
-            )
+            SignInLink.objects.filter(created_at__lt=short)
+            .exclude(destination="")
+            .update(destination="")
         )
         counts["contact_changes_deleted"] = ContactChange.objects.filter(
             Q(confirmed_at__lt=short) | Q(expires_at__lt=short)
         ).delete()[0]
         counts["replaced_contacts_cleared"] = (
             Notice.objects.filter(
+                Q(sent_at__lt=short) | Q(sent_at__isnull=True, created_at__lt=short),
                 kind=Notice.Kind.CONTACT_CHANGED,
                 status__in=_DELIVERY_OVER,
-                created_at__lt=short,
                 data__isnull=False,
             )
             .exclude(data={})
             .update(data=None)
         )
-        counts["sessions_expired_deleted"] = Session.objects.filter(
-            expire_date__lt=now
-        ).delete()[0]
+        counts["sessions_expired_deleted"] = Session.objects.filter(expire_date__lt=now).delete()[0]
 
-    logger.info(
-        "retention run: %s", ", ".join(f"{key} {value}" for key, value in counts.items())
-    )
+    logger.info("retention run: %s", ", ".join(f"{key} {value}" for key, value in counts.items()))
     return counts

@@ -110,7 +110,9 @@ def built(tmp_path, meat, flexwerk, oost_uitzend):
         organisation=agency,
         status="rejected",
         error_count=1,
-        errors=[{"code": "x", "message": "m", "row": 2, "column": "worker_number", "value": NUMBER_A}],
+        errors=[
+            {"code": "x", "message": "m", "row": 2, "column": "worker_number", "value": NUMBER_A}
+        ],
     )
     levies_assess(period_start=PS, period_end=PE, today=BILLED)
     period_billing_issue(period_start=PS, period_end=PE, issue_date=BILLED)
@@ -139,7 +141,7 @@ def _holding(values: list[str]) -> list[tuple[str, str, str]]:
         for table, column in _text_columns():
             for value in values:
                 cur.execute(
-                    f'SELECT count(*) FROM "{table}" WHERE "{column}"::text ILIKE %s',  # noqa: S608
+                    f'SELECT count(*) FROM "{table}" WHERE "{column}"::text ILIKE %s',
                     [f"%{value}%"],
                 )
                 if cur.fetchone()[0]:
@@ -155,7 +157,7 @@ def _levies_snapshot() -> dict[str, object]:
             "current_schema() AND table_name LIKE 'levies\\_%%' ORDER BY 1"
         )
         for (table,) in cur.fetchall():
-            cur.execute(f'SELECT row_to_json(t)::text FROM "{table}" t ORDER BY 1')  # noqa: S608
+            cur.execute(f'SELECT row_to_json(t)::text FROM "{table}" t ORDER BY 1')
             snapshot[table] = [row[0] for row in cur.fetchall()]
     snapshot["pdfs"] = [invoice_pdf_bytes(i) for i in Invoice.objects.order_by("pk")] + [
         state_claim_pdf_bytes(c) for c in StateClaim.objects.order_by("pk")
@@ -185,13 +187,12 @@ def test_erasure_leaves_no_personal_value_anywhere(built):
     assert letter.exists()
     assert erasure_refusal(built.pk, BILLED) is None
 
-    with time_machine.travel(ERASED, tick=False):
-        with transaction.atomic():
-            # The test's own transaction never commits: run the commit hooks by hand.
-            from django.test import TestCase
+    with time_machine.travel(ERASED, tick=False), transaction.atomic():
+        # The test's own transaction never commits: run the commit hooks by hand.
+        from django.test import TestCase
 
-            with TestCase.captureOnCommitCallbacks(execute=True):
-                erasure = person_erase(built.pk, "request by the member, letter of 2026-11-14")
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            erasure = person_erase(built.pk, "request by the member, letter of 2026-11-14")
 
     assert _holding(values) == []
     assert not letter.exists()
@@ -279,9 +280,12 @@ def test_the_trigger_still_refuses_updates_and_deletes(built):
         ("UPDATE enrolment_membershipevent SET note = '' WHERE id = %s", [event.pk]),
         ("DELETE FROM enrolment_membershipevent WHERE id = %s", [event.pk]),
     ):
-        with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
-            with connection.cursor() as cur:
-                cur.execute(sql, params)
+        with (
+            pytest.raises((IntegrityError, InternalError)),
+            transaction.atomic(),
+            connection.cursor() as cur,
+        ):
+            cur.execute(sql, params)
 
 
 def test_the_trigger_lets_an_erasure_change_note_and_data_only(built):
@@ -297,17 +301,23 @@ def test_the_trigger_lets_an_erasure_change_note_and_data_only(built):
         "UPDATE enrolment_membershipevent SET reason = 'x', note = '' WHERE id = %s",
         "DELETE FROM enrolment_membershipevent WHERE id = %s",
     ):
-        with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
-            with connection.cursor() as cur:
-                cur.execute("SET LOCAL unionroll.erasing = 'on'")
-                cur.execute(sql, [event.pk])
+        with (
+            pytest.raises((IntegrityError, InternalError)),
+            transaction.atomic(),
+            connection.cursor() as cur,
+        ):
+            cur.execute("SET LOCAL unionroll.erasing = 'on'")
+            cur.execute(sql, [event.pk])
 
 
 def test_the_ledger_stays_append_only_during_an_erasure(built):
-    with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
-        with connection.cursor() as cur:
-            cur.execute("SET LOCAL unionroll.erasing = 'on'")
-            cur.execute("UPDATE levies_ledgerposting SET amount = amount")
+    with (
+        pytest.raises((IntegrityError, InternalError)),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        cur.execute("SET LOCAL unionroll.erasing = 'on'")
+        cur.execute("UPDATE levies_ledgerposting SET amount = amount")
 
 
 def test_the_token_is_one_way_and_stable(settings):

@@ -14,9 +14,7 @@ class Erasure(models.Model):
         RETENTION = "retention", "Retention (no activity for the set time)"
 
     # The person the erasure was asked for; the records merged with it are in ``persons``.
-    person = models.ForeignKey(
-        "enrolment.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
+    person = models.ForeignKey("enrolment.Person", on_delete=models.PROTECT, related_name="+")
     persons = models.JSONField(default=list, blank=True)
     at = models.DateTimeField()
     by_user = models.ForeignKey(

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('reason', models.TextField()),
                 ('counts', models.JSONField(blank=True, default=dict)),
                 ('by_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrolment.person')),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrolment.person')),
             ],
             options={
                 'ordering': ['-at', '-id'],

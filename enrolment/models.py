@@ -38,7 +38,8 @@ class Person(models.Model):
     # index insert and hash a memcmp instead of a locale-aware comparison.
     first_name_key = models.CharField(max_length=200, db_collation="C")
     last_name_key = models.CharField(max_length=200, db_collation="C")
-    date_of_birth = models.DateField()
+    # NULL only once the person is erased (privacy.erasure): a roster always gives one.
+    date_of_birth = models.DateField(null=True, blank=True)
     # NULL, not "": unknown contact details must never match each other.
     email = models.CharField(max_length=254, null=True, blank=True)  # noqa: DJ001
     phone = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001 (E.164)
@@ -58,6 +59,10 @@ class Person(models.Model):
     merged_into = unchecked_reference("self", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the person's data was erased (privacy.erasure): names, date of birth, contact details,
+    # worker numbers and the BSN hash are gone; the row stays for the memberships and money that
+    # rest on it. A later roster naming the same worker creates a new person.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -75,6 +75,8 @@ SECTIONS: tuple[Section, ...] = (
             "merged_into": KEEP,
             "created_at": KEEP,
             "updated_at": KEEP,
+            # Set by the erasure itself.
+            "erased_at": KEEP,
         },
         withheld={
             "first_name_key": _MATCH_KEY,
@@ -354,7 +356,12 @@ INDIRECT = {
 }
 
 # Models with a reference to a person that are not the member's data.
-NOT_PERSONAL: dict[str, str] = {}
+NOT_PERSONAL: dict[str, str] = {
+    "privacy.Erasure": (
+        "the record that an erasure took place (accountability, GDPR art. 5(2)): the person's "
+        "id, when, by whom, why and counts, never a personal value"
+    ),
+}
 
 
 def sections_of(model_label: str) -> list[Section]:

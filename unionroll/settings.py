@@ -247,6 +247,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enrolment.tasks.roster_files_purge_task",
         "schedule": 60 * 60,
     },
+    # Retention (docs/data-protection.md): inactive persons erased, old sign-in data purged. On
+    # the default queue; at night, after the levies' runs have billed what they could.
+    "privacy-retention-daily": {
+        "task": "privacy.tasks.retention_run_task",
+        "schedule": crontab(hour=6, minute=15),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -321,6 +327,11 @@ UNIONROLL_ROSTER_STALE_MINUTES = int(os.environ.get("UNIONROLL_ROSTER_STALE_MINU
 UNIONROLL_ROSTER_FAILED_RETENTION_DAYS = int(
     os.environ.get("UNIONROLL_ROSTER_FAILED_RETENTION_DAYS", "7")
 )
+# Retention (privacy.retention, docs/data-protection.md): persons with no running membership and
+# no payroll line for this many days are erased; used or expired sign-in links, contact changes
+# and the replaced contact on "contact changed" notices are purged after the short time.
+UNIONROLL_RETENTION_INACTIVE_DAYS = int(os.environ.get("UNIONROLL_RETENTION_INACTIVE_DAYS", "730"))
+UNIONROLL_RETENTION_SIGNIN_DAYS = int(os.environ.get("UNIONROLL_RETENTION_SIGNIN_DAYS", "30"))
 # Without a broker an upload is processed in a background thread of the web process, so the
 # request still answers at once. Tests set this to process it when the upload commits instead.
 UNIONROLL_ROSTER_PROCESS_INLINE = env_bool("UNIONROLL_ROSTER_PROCESS_INLINE")

@@ -135,7 +135,14 @@ FROM enrolment_payrollline l"""
 JOIN enrolment_person p ON p.id = l.person_id
 LEFT JOIN enrolment_enrolmentpolicy pol ON pol.sector_id = l.sector_id
 WHERE l.period_start = %(ps)s AND l.period_end = %(pe)s AND l.superseded_by_id IS NULL
-  AND {covered}
+  AND CASE WHEN p.erased_at IS NULL THEN {covered}
+      -- An erased person has no date of birth: their lines (all assessed and billed before the
+      -- erasure) stay as levy-bearing as they were booked (docs/data-protection.md, "Erasure").
+      ELSE coalesce(pol.covered, true) AND coalesce((
+          SELECT sum(c.amount) FROM levies_levycharge c
+          WHERE c.period_start = l.period_start AND c.period_end = l.period_end
+            AND c.payroll_line_id = l.id AND c.status IN ('held', 'due')), 0) <> 0
+  END
 """
     )
     .replace("{weight}", WEIGHT_EXPR)

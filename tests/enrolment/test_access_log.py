@@ -38,6 +38,7 @@ from enrolment.services import person_access_record
 from levies.models import LevyAssessmentRun, LevyCharge
 from notifications.models import Letter, Notice
 from notifications.services import notice_deliver
+from privacy.models import Erasure
 from tests.employers.factories import (
     OrganisationFactory,
     SectorFactory,
@@ -59,7 +60,9 @@ T = PersonAccess.Through
 PERSONAL = (Person, Membership, Notice)
 # Reading the access log itself is not logged: it shows ids, staff names and ways in, none of
 # the members' data, and logging it would grow the log by every look at it.
-NOT_A_READ_OF_PERSONAL_DATA = {PersonAccess}
+# The access log itself (ids and staff names), and the record of an erasure (the person is an id
+# and everything personal about them is gone).
+NOT_A_READ_OF_PERSONAL_DATA = {PersonAccess, Erasure}
 
 
 def _refers_to_a_person(model) -> bool:

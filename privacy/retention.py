@@ -91,8 +91,10 @@ def retention_run(now: dt.datetime | None = None) -> dict[str, int]:
         counts["persons_erased"] += 1
 
     with transaction.atomic():
+        # A welcome link works until the opt-out window ends, used or not: only a link that no
+        # longer works goes.
         counts["sign_in_links_deleted"] = SignInLink.objects.filter(
-            Q(used_at__lt=short) | Q(expires_at__lt=short)
+            Q(used_at__lt=short, expires_at__lt=now) | Q(expires_at__lt=short)
         ).delete()[0]
         # What remains (unused, not long expired) keeps no destination past the short time.
         counts["sign_in_destinations_cleared"] = (

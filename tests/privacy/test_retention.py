@@ -143,3 +143,20 @@ def test_the_task_is_on_the_daily_schedule(db, caplog):
         counts = retention_run_task.delay().get()
     assert counts["persons_erased"] == 0
     assert "retention run: persons_erased 0" in caplog.text
+
+
+def test_a_used_welcome_link_that_still_works_is_kept(people):
+    # A welcome link works until the opt-out window ends, however often it was used.
+    membership = Membership.objects.get(person=people[0])
+    link = SignInLink.objects.create(
+        membership=membership,
+        token_hash="f" * 64,
+        channel="sms",
+        purpose=SignInLink.Purpose.WELCOME,
+        expires_at=IMPORTED + dt.timedelta(days=60),
+        used_at=IMPORTED,
+    )
+    assert retention_run(now=IMPORTED + dt.timedelta(days=31))["sign_in_links_deleted"] == 0
+    assert SignInLink.objects.filter(pk=link.pk).exists()
+    retention_run(now=IMPORTED + dt.timedelta(days=61))
+    assert not SignInLink.objects.filter(pk=link.pk).exists()

@@ -288,46 +288,34 @@ SECTIONS: tuple[Section, ...] = (
         rows=DROP,
         order=("created_at", "id"),
     ),
-    Section(
-        key="possible_duplicates",
-        model="enrolment.PossibleDuplicate",
-        person="person_id",
-        exported={
-            "reason": KEEP,
-            "status": KEEP,
-            "upload": KEEP,
-            "created_at": KEEP,
-            "decided_at": KEEP,
-        },
-        withheld={
-            "id": "a row number",
-            "person": "the member",
-            "candidate": "another person's record, which is not the member's data",
-            "decided_by": "the union staff member who decided",
-        },
-        order=("created_at", "id"),
-    ),
-    Section(
-        key="possible_duplicates_as_candidate",
-        model="enrolment.PossibleDuplicate",
-        person="candidate_id",
-        exported={
-            "reason": KEEP,
-            "status": KEEP,
-            "upload": KEEP,
-            "created_at": KEEP,
-            "decided_at": KEEP,
-        },
-        withheld={
-            "id": "a row number",
-            "candidate": "the member",
-            "person": "another person's record, which is not the member's data",
-            "decided_by": "the union staff member who decided",
-        },
-        order=("created_at", "id"),
+    *(
+        # A check whether two records are one worker, with the member on either side. The
+        # other record is another person's, not the member's data.
+        Section(
+            key=key,
+            model="enrolment.PossibleDuplicate",
+            person=f"{side}_id",
+            exported={
+                "reason": KEEP,
+                "status": KEEP,
+                "upload": KEEP,
+                "created_at": KEEP,
+                "decided_at": KEEP,
+            },
+            withheld={
+                "id": "a row number",
+                side: "the member",
+                other: "another person's record, which is not the member's data",
+                "decided_by": "the union staff member who decided",
+            },
+            order=("created_at", "id"),
+        )
+        for key, side, other in (
+            ("possible_duplicates", "person", "candidate"),
+            ("possible_duplicates_as_candidate", "candidate", "person"),
+        )
     ),
 )
-
 SECTIONS += (
     Section(
         key="staff_reads",

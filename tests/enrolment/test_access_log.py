@@ -35,7 +35,7 @@ from enrolment.models import (
 )
 from enrolment.selectors import person_accesses
 from enrolment.services import person_access_record
-from levies.models import LevyAssessmentRun, LevyCharge
+from levies.models import LevyCharge
 from notifications.models import Letter, Notice
 from notifications.services import notice_deliver
 from privacy.models import Erasure
@@ -52,6 +52,7 @@ from tests.enrolment.factories import (
     PersonFactory,
     WorkerNumberFactory,
 )
+from tests.levies.factories import levy_charge_for
 from tests.notifications.factories import NoticeFactory, WorkplaceVisitFactory, recent_line
 
 pytestmark = pytest.mark.django_db
@@ -93,24 +94,7 @@ def _membership(person) -> Membership:
 
 
 def _levy_charge(person) -> LevyCharge:
-    line = PayrollLineFactory(person=person)
-    run = LevyAssessmentRun.objects.create(
-        period_start=line.period_start, period_end=line.period_end, as_of=line.period_end
-    )
-    return LevyCharge.objects.create(
-        run=run,
-        payroll_line=line,
-        period_start=line.period_start,
-        period_end=line.period_end,
-        sector=line.sector,
-        person=person,
-        organisation=line.organisation,
-        payer="agency",
-        payer_organisation=line.organisation,
-        kind="charge",
-        status="due",
-        amount="4.20",
-    )
+    return levy_charge_for(PayrollLineFactory(person=person))
 
 
 def _possible_duplicate(person) -> tuple[PossibleDuplicate, list[int]]:

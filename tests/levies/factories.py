@@ -46,3 +46,30 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
                 members=7,
                 amount=self.total,
             )
+
+
+def levy_charge_for(line, **kwargs):
+    """One assessment run's charge on a payroll line, for tests that need a charge to exist
+    (tests/levies/test_assessment.py covers how the run books them)."""
+    from levies.models import LevyAssessmentRun, LevyCharge
+
+    run = LevyAssessmentRun.objects.create(
+        period_start=line.period_start, period_end=line.period_end, as_of=line.period_end
+    )
+    values = {
+        "run": run,
+        "payroll_line": line,
+        "period_start": line.period_start,
+        "period_end": line.period_end,
+        "sector_id": line.sector_id,
+        "person_id": line.person_id,
+        "organisation_id": line.organisation_id,
+        "site_id": line.site_id,
+        "payer": "agency",
+        "payer_organisation_id": line.organisation_id,
+        "kind": "charge",
+        "status": "due",
+        "amount": "4.20",
+        **kwargs,
+    }
+    return LevyCharge.objects.create(**values)

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from enrolment.models import AccessCode, ContactChange, MembershipEvent, PersonAccess, SignInLink
 from enrolment.services import person_access_record
-from levies.models import LevyAssessmentRun, LevyCharge
 from notifications.models import DeliveryAttempt, Notice
 from tests.employers.factories import OrganisationFactory, SiteFactory, UnionAdminFactory
 from tests.enrolment.factories import (
@@ -18,6 +17,7 @@ from tests.enrolment.factories import (
     RosterUploadFactory,
     WorkerNumberFactory,
 )
+from tests.levies.factories import levy_charge_for
 from tests.notifications.factories import NoticeFactory, WorkplaceVisitFactory, recent_line
 
 NOW = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)
@@ -61,24 +61,7 @@ def member_with_everything(db):
         housing_deduction="95.00",
         cao_phase="A",
     )
-    run = LevyAssessmentRun.objects.create(
-        period_start=line.period_start, period_end=line.period_end, as_of=line.period_end
-    )
-    LevyCharge.objects.create(
-        run=run,
-        payroll_line=line,
-        period_start=line.period_start,
-        period_end=line.period_end,
-        sector=site.sector,
-        person=person,
-        organisation=agency,
-        site=site,
-        payer="agency",
-        payer_organisation=agency,
-        kind="charge",
-        status="held",
-        amount="4.20",
-    )
+    levy_charge_for(line, status="held")
     welcome = NoticeFactory(membership=membership, channel="sms", status="sent", sent_at=NOW)
     DeliveryAttempt.objects.create(
         item="notice", item_id=welcome.pk, attempt=1, channel="sms", result="sent", at=NOW

@@ -177,7 +177,7 @@ def test_the_policy_is_strict_and_the_same_on_pages_of_every_kind(world):
     for kind, response in responses.items():
         assert response.status_code in (200, 404), kind
         directives = dict(
-            (part.split(" ", 1) + [""])[:2] for part in _policy(response).split("; ") if part
+            [*part.split(" ", 1), ""][:2] for part in _policy(response).split("; ") if part
         )
         assert directives["default-src"] == "'self'", kind
         assert directives["script-src"] == "'self'", kind
@@ -227,3 +227,35 @@ def test_the_admin_change_list_without_actions_has_no_inline_style(world):
     assert response.status_code == 200
     assert "<style" not in html
     assert "unionroll/admin_changelist_no_actions.css" in html
+
+
+def test_api_schema_and_docs_need_a_key_or_a_login(world):
+    anonymous = world["clients"]["anonymous"]
+    key = world["clients"]["key"]
+    admin = world["clients"]["admin"]
+    agency = Client()
+    agency.force_login(UserFactory(organisation=OrganisationFactory()))
+
+    refused = {
+        "schema": anonymous.get("/api/v1/schema/"),
+        "docs": anonymous.get("/api/v1/docs/"),
+        "docs script": anonymous.get("/api/v1/docs/?script="),
+    }
+    by_key = key.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    by_admin = admin.get("/api/v1/docs/")
+    script = admin.get("/api/v1/docs/?script=")
+    by_agency_login = agency.get("/api/v1/schema/")
+
+    for what, response in refused.items():
+        assert response.status_code == 401, what
+        assert b"/api/v1/rosters/" not in response.content, what
+    assert by_key.status_code == 200
+    assert "/api/v1/rosters/" in by_key.json()["paths"]
+    assert by_admin.status_code == 200
+    assert b"/api/v1/docs/?script=" in by_admin.content
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in script.content.decode()
+    assert by_agency_login.status_code == 200
+    # Redoc is not served; its address leads to the Swagger UI page.
+    assert admin.get("/api/v1/redoc/")["Location"] == "/api/v1/docs/"

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from employers.models import ApiKey, Organisation, Site, User
 from employers.services import api_key_revoke
@@ -129,3 +132,48 @@ class ApiKeyAdmin(admin.ModelAdmin):
             api_key_revoke(api_key=api_key)
             revoked += 1
         self.message_user(request, f"Revoked {revoked} API key(s).", messages.SUCCESS)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(admin.ModelAdmin):
+    """Failed staff and agency logins counted by django-axes (docs/security.md). Deleting an
+    attempt, or the "Unlock" action, lets that username and address try again at once."""
+
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "status"]
+    list_filter = ["path_info"]
+    search_fields = ["=username", "=ip_address"]
+    ordering = ["-attempt_time"]
+    fields = ["username", "ip_address", "path_info", "failures_since_start", "attempt_time"]
+    readonly_fields = fields
+    actions = ["unlock"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AccessAttempt | None = None) -> bool:
+        # Read-only: an attempt is unlocked by deleting it, never edited.
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: AccessAttempt | None = None) -> bool:
+        return request.user.has_perm("axes.view_accessattempt") or self.has_delete_permission(
+            request, obj
+        )
+
+    @admin.display(description="status")
+    def status(self, obj: AccessAttempt) -> str:
+        # A username or an address is locked when its attempts together reach the limit; one
+        # row is one username from one address and browser.
+        if obj.attempt_time + settings.AXES_COOLOFF_TIME <= timezone.now():
+            return "expired (deleted at the next login)"
+        if obj.failures_since_start >= settings.AXES_FAILURE_LIMIT:
+            return "locked out"
+        return "counting"
+
+    @admin.action(description="Unlock: delete the selected attempts", permissions=["delete"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        count, _ = queryset.delete()
+        self.message_user(
+            request,
+            f"Unlocked: {count} attempt(s) deleted; their usernames and addresses can log in.",
+            messages.SUCCESS,
+        )

@@ -9,10 +9,12 @@ TLS, a broker and a shared cache), and the security settings pass ``manage.py ch
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -61,6 +63,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Login lockout (docs/security.md); its attempts are unlocked in the admin (employers).
+    "axes",
+    "csp",
     "employers",
     "enrolment",
     "levies",
@@ -73,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every response (docs/security.md).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -81,11 +88,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "unionroll.urls"
 WSGI_APPLICATION = "unionroll.wsgi.application"
 AUTH_USER_MODEL = "employers.User"
+# Axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "enrolment:roster_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -165,6 +179,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The project's own static files that belong to no app (templates/admin/change_list.html).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -273,6 +289,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Schema and docs for API-key holders and logged-in users only, in every environment
+    # (docs/security.md); authentication as for the API itself.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # Stripe (docs/stripe.md). Without a secret key, Stripe payments are off and the pages say so.
@@ -420,6 +439,61 @@ if PRODUCTION:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# --- Hardening (docs/security.md) ----------------------------------------------------------------
+# Staff and agency logins (the staff pages and the admin) end this many hours after logging in.
+# The member portal sets its own, shorter lifetime on each of its sessions
+# (UNIONROLL_PORTAL_SESSION_SECONDS below).
+UNIONROLL_STAFF_SESSION_HOURS = int(os.environ.get("UNIONROLL_STAFF_SESSION_HOURS", "8"))
+if UNIONROLL_STAFF_SESSION_HOURS < 1:
+    raise ImproperlyConfigured("UNIONROLL_STAFF_SESSION_HOURS must be 1 or more")
+SESSION_COOKIE_AGE = UNIONROLL_STAFF_SESSION_HOURS * 60 * 60
+
+# Login lockout (django-axes) on /accounts/login/ and /admin/login/: after this many failed
+# sign-ins for one username (from any address) or from one address (for any username), further
+# tries are refused for the cool-off time; each refused try starts the cool-off again. Union
+# admins unlock earlier in the admin (Access attempts, action "Unlock"). The API (API keys) is not
+# affected.
+UNIONROLL_LOGIN_FAILURE_LIMIT = int(os.environ.get("UNIONROLL_LOGIN_FAILURE_LIMIT", "5"))
+UNIONROLL_LOGIN_COOLOFF_MINUTES = int(os.environ.get("UNIONROLL_LOGIN_COOLOFF_MINUTES", "60"))
+if UNIONROLL_LOGIN_FAILURE_LIMIT < 1 or UNIONROLL_LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "UNIONROLL_LOGIN_FAILURE_LIMIT and UNIONROLL_LOGIN_COOLOFF_MINUTES must be 1 or more"
+    )
+AXES_FAILURE_LIMIT = UNIONROLL_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=UNIONROLL_LOGIN_COOLOFF_MINUTES)
+# Two separate counts, either of which locks: one username guessed from many addresses, and
+# many usernames tried from one address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "unionroll.lockout.lockout_response"
+# The admin for attempts is employers' (with an "Unlock" action), not axes' own.
+AXES_ENABLE_ADMIN = False
+# Keep no record of successful logins (username + address + browser) and no failure log beyond
+# the live attempts, which are deleted once their cool-off has passed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Axes' log lines name neither the username nor the address (masked), nor the password.
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "user_agent"]
+
+# Content-Security-Policy on every response (django-csp). No inline scripts or styles anywhere:
+# a page's script or style is a static file; a third-party template that must have an inline
+# script gets the request's nonce. Frames fall under default-src. The two Stripe payment pages
+# add Stripe's hosts for themselves (levies/views/stripe_page.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 
 # Logs carry ids and counts, never personal data.
 LOGGING = {

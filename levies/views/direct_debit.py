@@ -19,6 +19,7 @@ from employers.models import Organisation
 from levies.payments.direct_debit import sepa_mandate_start
 from levies.payments.selectors import sepa_mandate_of, sepa_mandates_active
 from levies.payments.stripe_gateway import stripe_enabled
+from levies.views.stripe_page import stripe_js_page
 from unionroll.exceptions import ApplicationError
 
 
@@ -38,6 +39,7 @@ def _mandate_organisation(request: HttpRequest) -> Organisation | None:
     return request.user.organisation
 
 
+@stripe_js_page
 @organisation_staff_required
 @require_http_methods(["GET", "POST"])
 def direct_debit(request: HttpRequest) -> HttpResponse:

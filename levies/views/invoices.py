@@ -32,6 +32,7 @@ from levies.billing.selectors import (
 from levies.models import Invoice, StateClaim
 from levies.payments.services import invoice_payment_intent_create
 from levies.payments.stripe_gateway import stripe_enabled
+from levies.views.stripe_page import stripe_js_page
 from unionroll.exceptions import ApplicationError
 
 INVOICES_PER_PAGE = 25
@@ -79,6 +80,7 @@ def _payable(invoice: Invoice) -> bool:
     )
 
 
+@stripe_js_page
 @organisation_staff_required
 @require_POST
 def invoice_pay(request: HttpRequest, pk: int) -> HttpResponse:

@@ -40,6 +40,7 @@ DUMMY_KWARGS = {
     "code": "meat",
     "language": "pl",
     "app_label": "employers",
+    "kind": "pdf",
 }
 # URLs that are not requested with GET, with the reason. Nothing else may be left out.
 EXCUSED = {

@@ -395,9 +395,7 @@ def signin_request_process(*, request_id: int, now: dt.datetime | None = None) -
     max_age = dt.timedelta(minutes=settings.UNIONROLL_SIGNIN_LINK_MINUTES)
     with transaction.atomic():
         request = (
-            SignInRequest.objects.select_for_update(skip_locked=True)
-            .filter(pk=request_id)
-            .first()
+            SignInRequest.objects.select_for_update(skip_locked=True).filter(pk=request_id).first()
         )
         SignInRequest.objects.filter(created_at__lt=now - max_age).delete()
         if request is None:

@@ -363,14 +363,25 @@ def signin_link_request(
     if _limited(contact_scope=contact.channel, contact_value=contact.value, client=client):
         logger.info("sign-in link request refused: rate limit")
         return False
+    _requests_purge(now=timezone.now())
     request = SignInRequest.objects.create(
         channel=contact.channel,
         contact=contact.value,
         date_of_birth=date_of_birth,
         destination=destination_clean(destination),
     )
-    transaction.on_commit(partial(_request_queue, request.pk))
+    # robust: a broker that is down is logged (with its traceback) and does not turn the answer
+    # into an error; the member, known or not, sees the same page and may ask again.
+    transaction.on_commit(partial(_request_queue, request.pk), robust=True)
     return True
+
+
+def _requests_purge(*, now: dt.datetime) -> None:
+    """Requests older than a link's life: their task never ran (a broker that was down) or
+    will find them too late. Deleted by every request and every task, so what someone typed
+    stays no longer than that while the portal is in use."""
+    max_age = dt.timedelta(minutes=settings.UNIONROLL_SIGNIN_LINK_MINUTES)
+    SignInRequest.objects.filter(created_at__lt=now - max_age).delete()
 
 
 def _request_queue(request_id: int) -> None:
@@ -388,8 +399,7 @@ def signin_request_process(*, request_id: int, now: dt.datetime | None = None) -
     "issued", "no_one" (unknown, shared without the right date, merged), "stale" (older than a
     link's life: the member has moved on) or "gone" (claimed already).
 
-    Requests older than a link's life are deleted on the way, so a request whose task never ran
-    (a broker down for a while) keeps its phone number or address no longer than that.
+    Requests older than a link's life are deleted on the way (``_requests_purge``).
     """
     now = now or timezone.now()
     max_age = dt.timedelta(minutes=settings.UNIONROLL_SIGNIN_LINK_MINUTES)
@@ -397,7 +407,7 @@ def signin_request_process(*, request_id: int, now: dt.datetime | None = None) -
         request = (
             SignInRequest.objects.select_for_update(skip_locked=True).filter(pk=request_id).first()
         )
-        SignInRequest.objects.filter(created_at__lt=now - max_age).delete()
+        _requests_purge(now=now)
         if request is None:
             return "gone"
         SignInRequest.objects.filter(pk=request.pk).delete()

@@ -1,15 +1,19 @@
 """Passwordless sign-in to the member portal: links by SMS or e-mail, and the printed code.
 
 A sign-in link carries a random 256-bit token; only its SHA-256 is stored. It works once, for
-UNIONROLL_SIGNIN_LINK_MINUTES, for one membership. The welcome letter carries a personal access
-code instead (members without phone or e-mail); with the date of birth it signs in too.
+UNIONROLL_SIGNIN_LINK_MINUTES, for one membership. The token is in the link's fragment
+(``/my/link/ro/#<token>``): browsers never send what follows "#", so the token reaches no web
+server, proxy or access log; the link page posts it. The welcome letter carries a personal
+access code instead (members without phone or e-mail); with the date of birth it signs in too.
 
 Requests are limited per contact (phone number, e-mail address, code) and per client address in
 Django's default cache, which is shared by all server processes (Redis in production and CI;
 files on one machine). Cache keys carry a keyed hash of the contact, never the contact itself.
 
 Nothing here tells whether a phone number or address is known: a request for an unknown contact
-takes the same path and gets the same answer as one for a known contact.
+takes the same path and gets the same answer as one for a known contact, in the same time. The
+request only counts the limits and stores what was typed (``SignInRequest``); a task looks it up
+afterwards, issues the link and has it sent (``signin_request_process``).
 """
 
 from __future__ import annotations
@@ -22,20 +26,23 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from enrolment.events import SignInLinkRequested
-from enrolment.models import AccessCode, Membership, SignInLink
+from enrolment.models import AccessCode, Membership, SignInLink, SignInRequest
 from enrolment.roster.fields import normalise_email
 from enrolment.roster.phones import normalise_phone
 from unionroll import events
 from unionroll.exceptions import Invalid, Unavailable
+from unionroll.i18n import notice_language
 
 logger = logging.getLogger(__name__)
 
@@ -137,25 +144,34 @@ def destination_clean(value: object) -> str:
     return value if isinstance(value, str) and value in DESTINATIONS else ""
 
 
-def signin_link_language(*, token: str) -> str | None:
-    """The language of the member a link was made for, used or not: the page a link opens is in
-    their language, not in the browser's. None for a token that was never issued."""
+def _links(*, token: str, in_path: bool) -> QuerySet[SignInLink]:
+    """The link of ``token``; ``in_path``: as the old address form with the token in the path,
+    which only links issued in that form are still accepted by."""
+    links = SignInLink.objects.filter(token_hash=_token_hash(token))
+    return links.filter(token_in_path=True) if in_path else links
+
+
+def signin_link_language(*, token: str, in_path: bool = False) -> str | None:
+    """The language of the member a link was made for, used or not: the page that answers a
+    link is in their language, not in the browser's. None for a token that was never issued."""
     return (
-        SignInLink.objects.filter(token_hash=_token_hash(token))
+        _links(token=token, in_path=in_path)
         .values_list("membership__person__language", flat=True)
         .first()
     )
 
 
-def signin_link_usable(*, token: str, now: dt.datetime | None = None) -> bool:
+def signin_link_usable(
+    *, token: str, now: dt.datetime | None = None, in_path: bool = False
+) -> bool:
     """Whether the link would sign in now (shown before the member presses the button)."""
-    return _usable_link(token=token, now=now or timezone.now()) is not None
+    return _usable_link(token=token, now=now or timezone.now(), in_path=in_path) is not None
 
 
-def _usable_link(*, token: str, now: dt.datetime) -> SignInLink | None:
+def _usable_link(*, token: str, now: dt.datetime, in_path: bool = False) -> SignInLink | None:
     return (
-        SignInLink.objects.filter(
-            token_hash=_token_hash(token),
+        _links(token=token, in_path=in_path)
+        .filter(
             used_at__isnull=True,
             expires_at__gt=now,
             membership__person__merged_into__isnull=True,
@@ -239,7 +255,15 @@ def _limited(*, contact_scope: str, contact_value: str, client: str) -> bool:
 def signin_link_create(*, membership_id: int, channel: str, now: dt.datetime | None = None) -> str:
     """A new sign-in link for one membership; returns its full URL (the only copy of it)."""
     _, token = _link_new(membership_id=membership_id, channel=channel, now=now)
-    return signin_link_url(token)
+    return signin_link_url(token, language=_member_language(membership_id))
+
+
+def _member_language(membership_id: int) -> str:
+    return notice_language(
+        Membership.objects.filter(pk=membership_id)
+        .values_list("person__language", flat=True)
+        .first()
+    )
 
 
 def _link_new(
@@ -294,7 +318,7 @@ def welcome_link_issue(
         expires_at=max(_end_of_day(valid_until), now + dt.timedelta(days=1)),
     )
     logger.info("welcome link %s created for membership %s", link.pk, membership_id)
-    return signin_link_url(token)
+    return signin_link_url(token, language=_member_language(membership_id))
 
 
 def welcome_links_extend(*, membership_id: int, valid_until: dt.date) -> int:
@@ -309,9 +333,13 @@ def welcome_links_extend(*, membership_id: int, valid_until: dt.date) -> int:
     ).update(expires_at=_end_of_day(valid_until))
 
 
-def signin_link_url(token: str) -> str:
-    """The link's full address: the portal's public address and the token."""
-    return settings.UNIONROLL_PORTAL_BASE_URL + reverse("portal:link", args=[token])
+def signin_link_url(token: str, *, language: str) -> str:
+    """The link's full address: the portal's public address, the link page in the member's
+    language, and the token after "#". A browser never sends the fragment to the server, so
+    the token is in no request line, no Referer and no access log on the way; the link page's
+    script reads it and the member's press on "Sign in" posts it."""
+    page = reverse("portal:link_page", kwargs={"language": notice_language(language)})
+    return f"{settings.UNIONROLL_PORTAL_BASE_URL}{page}#{token}"
 
 
 @transaction.atomic
@@ -321,26 +349,88 @@ def signin_link_request(
     client: str,
     date_of_birth: dt.date | None = None,
     destination: str = "",
-    now: dt.datetime | None = None,
 ) -> bool:
     """A member asks for a link, with their date of birth where they share the phone or
     address. False if rate-limited; otherwise True, whether or not the contact is known,
-    shared or the date right, and a link is sent (after commit, by a task) only when the
-    contact (and date) single out one person."""
+    shared or the date right.
+
+    Nobody is looked up here: what was typed is stored as a ``SignInRequest`` and a task,
+    queued when this commits, looks it up and sends a link only when the contact (and date)
+    single out one person (``signin_request_process``). So the answer takes the same work, and
+    the same time, for a known and an unknown contact. Only the request's id goes to the
+    broker; the row lives until the task claims it (seconds).
+    """
     if _limited(contact_scope=contact.channel, contact_value=contact.value, client=client):
         logger.info("sign-in link request refused: rate limit")
         return False
-    membership = signin_membership_for_contact(contact=contact, date_of_birth=date_of_birth)
-    if membership is None:
-        logger.info("sign-in link requested for a contact that names no one member")
-        return True
-    link, token = _link_new(
-        membership_id=membership.pk, channel=contact.channel, now=now, destination=destination
+    _requests_purge(now=timezone.now())
+    request = SignInRequest.objects.create(
+        channel=contact.channel,
+        contact=contact.value,
+        date_of_birth=date_of_birth,
+        destination=destination_clean(destination),
     )
-    # Sent once this has committed (notifications listens).
-    events.publish(SignInLinkRequested(link_id=link.pk, token=token))
-    logger.info("sign-in link %s created for membership %s", link.pk, membership.pk)
+    # robust: a broker that is down is logged (with its traceback) and does not turn the answer
+    # into an error; the member, known or not, sees the same page and may ask again.
+    transaction.on_commit(partial(_request_queue, request.pk), robust=True)
     return True
+
+
+def _requests_purge(*, now: dt.datetime) -> None:
+    """Requests older than a link's life: their task never ran (a broker that was down) or
+    will find them too late. Deleted by every request and every task, so what someone typed
+    stays no longer than that while the portal is in use."""
+    max_age = dt.timedelta(minutes=settings.UNIONROLL_SIGNIN_LINK_MINUTES)
+    SignInRequest.objects.filter(created_at__lt=now - max_age).delete()
+
+
+def _request_queue(request_id: int) -> None:
+    from enrolment import tasks
+
+    # The notifications queue, as the sending: a link is wanted within seconds, not after a
+    # roster import on the ingest queue.
+    tasks.signin_request_process_task.apply_async(args=(request_id,), queue="notifications")
+
+
+def signin_request_process(*, request_id: int, now: dt.datetime | None = None) -> str:
+    """The task's half of a link request: claim the request (deleting it, so a redelivered
+    task finds nothing), look the contact up and, when it singles out one member, issue the link
+    and publish ``SignInLinkRequested`` (notifications sends it once this commits). Returns
+    "issued", "no_one" (unknown, shared without the right date, merged), "stale" (older than a
+    link's life: the member has moved on) or "gone" (claimed already).
+
+    Requests older than a link's life are deleted on the way (``_requests_purge``).
+    """
+    now = now or timezone.now()
+    max_age = dt.timedelta(minutes=settings.UNIONROLL_SIGNIN_LINK_MINUTES)
+    with transaction.atomic():
+        request = (
+            SignInRequest.objects.select_for_update(skip_locked=True).filter(pk=request_id).first()
+        )
+        _requests_purge(now=now)
+        if request is None:
+            return "gone"
+        SignInRequest.objects.filter(pk=request.pk).delete()
+        if request.created_at < now - max_age:
+            logger.info("sign-in request %s dropped: older than a link's life", request_id)
+            return "stale"
+        membership = signin_membership_for_contact(
+            contact=Contact(request.channel, request.contact),
+            date_of_birth=request.date_of_birth,
+        )
+        if membership is None:
+            logger.info("sign-in request %s names no one member", request_id)
+            return "no_one"
+        link, token = _link_new(
+            membership_id=membership.pk,
+            channel=request.channel,
+            now=now,
+            destination=request.destination,
+        )
+        # Sent once this has committed (notifications listens).
+        events.publish(SignInLinkRequested(link_id=link.pk, token=token))
+    logger.info("sign-in link %s created for membership %s", link.pk, membership.pk)
+    return "issued"
 
 
 def signin_link_sendable(
@@ -366,9 +456,11 @@ def signin_link_reissue(*, link_id: int, now: dt.datetime | None = None) -> str 
     anyone. None if the link has been sent, used or has expired meanwhile."""
     now = now or timezone.now()
     token = secrets.token_urlsafe(32)
+    # The new token goes out in the new form (in the fragment), even for a link first issued
+    # with the token in the path.
     renewed = SignInLink.objects.filter(
         pk=link_id, sent_at__isnull=True, used_at__isnull=True, expires_at__gt=now
-    ).update(token_hash=_token_hash(token))
+    ).update(token_hash=_token_hash(token), token_in_path=False)
     return token if renewed else None
 
 
@@ -379,12 +471,14 @@ class LinkSignIn:
     destination: str = ""
 
 
-def signin_link_consume(*, token: str, now: dt.datetime | None = None) -> LinkSignIn | None:
+def signin_link_consume(
+    *, token: str, now: dt.datetime | None = None, in_path: bool = False
+) -> LinkSignIn | None:
     """Use the link up; the membership it signs in (and the page it leads to), or None if it
-    does not work (unknown, used, expired, merged since). One conditional UPDATE: of two
-    clicks, only one signs in."""
+    does not work (unknown, used, expired, merged since; ``in_path``: not issued in the old
+    form). One conditional UPDATE: of two clicks, only one signs in."""
     now = now or timezone.now()
-    link = _usable_link(token=token, now=now)
+    link = _usable_link(token=token, now=now, in_path=in_path)
     if link is None:
         return None
     used = SignInLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(

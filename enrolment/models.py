@@ -442,9 +442,32 @@ class SignInLink(models.Model):
     # Set by the one send that goes out (a conditional UPDATE): a redelivered task sends nothing.
     sent_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    # Issued before links carried their token after "#": its address has the token in the path
+    # (/my/link/<token>/), and only such a link is still accepted there, until it expires. Every
+    # link issued since carries it in the fragment, which no server ever receives or logs.
+    token_in_path = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"Sign-in link #{self.pk}"
+
+
+class SignInRequest(models.Model):
+    """A member asked for a sign-in link: what they typed, kept only until the task that looks
+    it up runs (seconds), so that the page answers without looking anyone up and the same for
+    a known and an unknown number. The task deletes the row as it claims it; rows older than a
+    link's life are deleted by the next task that runs (enrolment.credentials). Its id is all
+    that goes to the broker.
+    """
+
+    channel = models.CharField(max_length=10)
+    # E.164 phone number or lower-case e-mail address, as contact_parse read it.
+    contact = models.CharField(max_length=254)
+    date_of_birth = models.DateField(null=True, blank=True)
+    destination = models.CharField(max_length=20, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Sign-in request #{self.pk}"
 
 
 class AccessCode(models.Model):

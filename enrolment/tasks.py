@@ -32,3 +32,13 @@ def memberships_advance() -> dict[str, int]:
     from enrolment.services import memberships_advance as advance
 
     return advance()
+
+
+@shared_task(acks_late=True)
+def signin_request_process_task(request_id: int) -> str:
+    """A member's request for a sign-in link: look the contact up, issue the link, have it
+    sent. Takes the request's id only: what was typed waits in the database, never in the
+    broker. Safe to run twice: the first run deletes the request."""
+    from enrolment.credentials import signin_request_process
+
+    return signin_request_process(request_id=request_id)

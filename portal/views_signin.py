@@ -2,7 +2,8 @@
 sign out.
 
 No page says whether a phone number, address or code is on file, and none puts one in a URL
-or a log: after the link form the browser goes to "link_sent" whatever was typed.
+or a log: after the link form the browser goes to "link_sent" whatever was typed, in the same
+time (the lookup is a task's). A link's token travels after "#" and in a POST, never in a path.
 """
 
 from __future__ import annotations
@@ -138,8 +139,8 @@ def _portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = portal_response(portal_language(request), view, request, *args, **kwargs)
-        # A link's token is in the URL: never hand it on to another site. Not "no-referrer":
-        # browsers then send "Origin: null" with the page's own forms, which CSRF refuses.
+        # No other site is told which page sent the visitor. Not "no-referrer": browsers then
+        # send "Origin: null" with the page's own forms, which CSRF refuses.
         response.headers["Referrer-Policy"] = "same-origin"
         return response
 
@@ -210,7 +211,8 @@ def _sign_in(request: HttpRequest) -> HttpResponse:
     ):
         # The same for a known and an unknown contact: the limits count both alike.
         return _sign_in_page(request, contact_form=ContactForm(), status=429, limited=True)
-    # Known or not, the same redirect and the same page; nothing of what was typed in the URL.
+    # Known or not, the same redirect and the same page, in the same time (nobody was looked up:
+    # a task does that); nothing of what was typed in the URL.
     return redirect("portal:link_sent")
 
 
@@ -246,24 +248,67 @@ def link_sent(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A token is 43 characters (secrets.token_urlsafe(32)); anything much longer is no token.
+_TOKEN_MAX_LENGTH = 100
+
+
 @require_http_methods(["GET", "POST"])
-def link(request: HttpRequest, token: str) -> HttpResponse:
-    """A link opens in its member's language, not the browser's (a phone set to English, a
-    member who reads Romanian). GET only shows a button: SMS and mail apps open links to
-    preview them, and that must not use the link up. POST signs in."""
-    language = signin.signin_link_language(token=token) or portal_language(request)
-    response = portal_response(language, _link, request, token)
+def link(request: HttpRequest, language: str = "") -> HttpResponse:
+    """The page a sign-in link opens, /my/link/<language>/#<token>, in the member's language
+    (the link names it), not the browser's (a phone set to English, a member who reads
+    Romanian).
+
+    The token is after "#": a browser never sends that part, so it reaches no server, proxy or
+    access log. GET shows the page, whose script (portal/static/portal/link.js) puts the token
+    into the form and takes it out of the address bar; SMS and mail apps open links to preview
+    them, and that must not use the link up. The member's press on "Sign in" posts it (POST
+    /my/link/, CSRF as any form), which signs in; the answer is a redirect to a page of the
+    portal, or the "no longer works" page in the language of the link's member.
+    """
+    if request.method == "GET":
+        response = portal_response(
+            language or portal_language(request), _render, request, "link.html", {}
+        )
+    else:
+        token = request.POST.get("token", "").strip()
+        if len(token) > _TOKEN_MAX_LENGTH:
+            token = ""
+        member_language = signin.signin_link_language(token=token) if token else None
+        response = portal_response(
+            member_language or language or portal_language(request), _link_use, request, token
+        )
+    # "same-origin": no other site is ever told which page sent the visitor (the page's own
+    # address has no token either way). Not "no-referrer": browsers then send "Origin: null"
+    # with the page's own form, which CSRF refuses.
     response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
-def _link(request: HttpRequest, token: str) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def link_in_path(request: HttpRequest, token: str) -> HttpResponse:
+    """The old form of a link, /my/link/<token>/, for the links issued in that form before the
+    token moved after "#" (``SignInLink.token_in_path``): they keep working until they expire
+    (a welcome link: until its opt-out window closes), as before, with a button that posts to
+    the same address. Their tokens were in access logs from the first GET anyway. A token
+    issued since is not accepted here: it never belongs in a path."""
+    language = signin.signin_link_language(token=token, in_path=True) or portal_language(request)
+    response = portal_response(language, _link_in_path, request, token)
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _link_in_path(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
-        if not signin.signin_link_usable(token=token):
+        if not signin.signin_link_usable(token=token, in_path=True):
             return _sign_in_page(request, template="link_invalid.html", status=410)
-        return _render(request, "link.html", {})
-    used = signin.signin_link_consume(token=token)
+        return _render(request, "link.html", {"in_path": True})
+    return _link_use(request, token, in_path=True)
+
+
+def _link_use(request: HttpRequest, token: str, *, in_path: bool = False) -> HttpResponse:
+    used = signin.signin_link_consume(token=token, in_path=in_path) if token else None
     if used is None:
+        # Used, expired, unknown, or no token at all (a page opened without its fragment).
         return _sign_in_page(request, template="link_invalid.html", status=410)
     member_sign_in(request, membership_id=used.membership_id, signed_in_by=SIGNED_IN_BY_LINK)
     return _landing(used.destination)

@@ -82,7 +82,8 @@ def signin_links_retry(*, now: dt.datetime | None = None) -> int:
 def _message(
     link: SignInLink, *, to: str, first_name: str, language: str, token: str
 ) -> transport.Message:
-    url = signin_link_url(token)
+    # The token after "#" (enrolment.credentials.signin_link_url): never in a server's log.
+    url = signin_link_url(token, language=language)
     with translation.override(notice_language(language)):
         until = timezone.localtime(link.expires_at).strftime("%H:%M")
         union = settings.UNIONROLL_UNION_NAME

@@ -287,16 +287,16 @@ def test_demo_prints_a_working_sign_in_link_and_schedules_a_visit(settings, tmp_
     output = _demo_load()
     again = _demo_load()
 
-    link = re.search(r"http://127\.0\.0\.1:8000(/my/link/[\w-]+/)", output)
+    link = re.search(r"http://127\.0\.0\.1:8000/my/link/ro/#([\w-]+)", output)
     assert link, output
     client = Client()
-    assert client.post(link.group(1)).status_code == 302
+    assert client.post("/my/link/", {"token": link.group(1)}).status_code == 302
     page = client.get("/my/")
     assert page.status_code == 200
     assert "portal/membership.html" in [t.name for t in page.templates]
     assert '<html lang="ro">' in page.content.decode()
     assert WorkplaceVisit.objects.filter(status="scheduled").count() == 1
-    assert "/my/link/" in again
+    assert "/my/link/ro/#" in again
 
 
 @pytest.mark.django_db(transaction=True)

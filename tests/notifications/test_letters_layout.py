@@ -27,7 +27,7 @@ from tests.notifications.factories import NoticeFactory
 PRINTED = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 CODE = "K7QX-M4PA"
 # A personal sign-in link, as long as the real ones.
-LINK = "https://leden.bond.example/my/link/Xk3v9QpL2mN8rT5wY7zA1bC4dE6fG0hJsUuVvWwXxYz/"
+LINK = "https://leden.bond.example/my/link/ro/#Xk3v9QpL2mN8rT5wY7zA1bC4dE6fG0hJsUuVvWwXxYz"
 
 
 def pdf_pages(data: bytes) -> list[str]:

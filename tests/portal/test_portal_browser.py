@@ -93,7 +93,7 @@ def ioana(live_server, settings):
 def _sms_link(directory: Path, base: str) -> str:
     messages = [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))]
     assert len(messages) == 1, messages
-    match = re.search(re.escape(base) + r"/my/link/[\w-]+/", messages[0]["text"])
+    match = re.search(re.escape(base) + r"/my/link/[a-z]{2}/#[\w-]+", messages[0]["text"])
     assert match, "no sign-in link in the SMS"
     return match.group(0)
 

@@ -29,7 +29,7 @@ from portal.session import SESSION_KEY
 from tests.employers.factories import SectorFactory, UserFactory
 from tests.enrolment.factories import MembershipFactory, PersonFactory
 from tests.notifications.factories import NoticeFactory
-from tests.portal.factories import date_of_birth_boxes, link_form
+from tests.portal.factories import date_of_birth_boxes, link_form, link_in, link_token, link_use
 from tests.processes import child_process_environment
 
 pytestmark = pytest.mark.django_db
@@ -77,12 +77,6 @@ def _ask(client, contact: str, *, ip: str = "192.0.2.10", capture=None):
         return client.post(SIGN_IN, data, REMOTE_ADDR=ip)
     with capture(execute=True):
         return client.post(SIGN_IN, data, REMOTE_ADDR=ip)
-
-
-def _link_in(text: str) -> str:
-    match = re.search(r"https://leden\.bond\.example(/my/link/[\w-]+/)", text)
-    assert match, text
-    return match.group(1)
 
 
 def _page(response) -> bytes:
@@ -148,9 +142,11 @@ def test_a_member_asks_by_phone_gets_an_sms_and_the_link_signs_in_their_membersh
     assert response["Location"] == reverse("portal:link_sent")
     [sms] = sms_outbox()
     assert sms["to"] == "+31612345678"
-    link = _link_in(sms["text"])
-    assert client.get(link).status_code == 200
-    response = client.post(link)
+    link = link_in(sms["text"])
+    # The token only after "#": the path and the query, which reach the server, carry none.
+    assert link.startswith("https://leden.bond.example/my/link/en/#")
+    assert client.get(urlsplit(link).path).status_code == 200
+    response = link_use(client, link)
     assert response.status_code == 302
     assert _signed_in(client) == membership.pk
 
@@ -165,29 +161,76 @@ def test_a_member_asks_by_email_and_gets_the_link_by_email_in_their_language(
     [message] = mail.outbox
     assert message.to == ["ana.pop@example.com"]
     assert "Dzień dobry" in message.body
-    client.post(_link_in(message.body))
+    url = link_in(message.body)
+    assert urlsplit(url).path == "/my/link/pl/"
+    link_use(client, url)
     assert _signed_in(client) == membership.pk
 
 
 def test_opening_a_link_only_shows_a_button_so_link_previews_do_not_use_it_up(client):
     membership = _member()
     url = signin.signin_link_create(membership_id=membership.pk, channel="sms")
-    path = urlsplit(url).path
 
-    first, second = client.get(path), client.get(path)
+    first, second = client.get(url), client.get(url)  # the client drops the fragment, as browsers
 
     assert first.status_code == second.status_code == 200
-    assert b'<form method="post"' in second.content
+    assert b'<form method="post" action="/my/link/">' in second.content
+    assert b'<input type="hidden" name="token" id="link-token" value="">' in second.content
+    # The script that moves the token from "#" into the form is a file (no inline script).
+    assert re.search(rb'<script src="[^"]*portal/link\.js" defer></script>', second.content)
+    assert b"<script>" not in second.content
     assert SignInLink.objects.get().used_at is None
     assert _signed_in(client) is None
     assert first["Referrer-Policy"] == "same-origin"
+    assert first["Cache-Control"] == "no-store"
+
+
+def test_posting_the_token_signs_in_and_nothing_after_it_shows_the_token(client):
+    membership = _member()
+    url = signin.signin_link_create(membership_id=membership.pk, channel="sms")
+    token = link_token(url)
+
+    signed = link_use(client, url)
+    landed = client.get(signed["Location"])
+    again = client.__class__().post("/my/link/", {"token": token})
+
+    assert signed.status_code == 302
+    assert signed["Location"] == "/my/"
+    assert signed["Referrer-Policy"] == "same-origin"
+    assert _signed_in(client) == membership.pk
+    assert again.status_code == 410
+    for response in (signed, landed, again):
+        assert token not in response.content.decode()
+        assert all(token not in value for value in response.headers.values())
+
+
+def test_the_link_page_without_a_token_or_with_nonsense_signs_no_one_in(client):
+    _member()
+
+    missing = client.post("/my/link/", {})
+    nonsense = client.post("/my/link/", {"token": "x" * 5000})
+
+    assert missing.status_code == nonsense.status_code == 410
+    assert b'name="phone"' in missing.content  # the forms to ask for a new link
+    assert _signed_in(client) is None
+
+
+def test_the_link_page_tells_a_browser_without_javascript_what_to_do(client):
+    page = client.get("/my/link/pl/").content.decode()
+
+    noscript = re.search(r"<noscript>(.*?)</noscript>", page, re.S).group(1)
+    assert "JavaScript" in noscript
+    assert "kodem z listu powitalnego" in noscript
+    assert 'href="/my/sign-in/"' in noscript
+    # The button is shown by the script only, once it has the token.
+    assert '<div id="link-ready" hidden>' in page
 
 
 def test_after_signing_in_the_portal_address_shows_the_members_page_not_the_form(client):
     membership = _member()
-    path = urlsplit(signin.signin_link_create(membership_id=membership.pk, channel="sms")).path
+    url = signin.signin_link_create(membership_id=membership.pk, channel="sms")
 
-    response = client.post(path, follow=True)
+    response = link_use(client, url, follow=True)
     again = client.get(SIGN_IN, follow=True)
 
     assert response.redirect_chain == [("/my/", 302)]
@@ -206,12 +249,12 @@ def test_the_portal_address_leads_a_member_who_is_not_signed_in_to_the_sign_in_p
 
 def test_a_link_signs_in_only_once(client):
     membership = _member()
-    path = urlsplit(signin.signin_link_create(membership_id=membership.pk, channel="sms")).path
-    client.post(path)
+    url = signin.signin_link_create(membership_id=membership.pk, channel="sms")
+    link_use(client, url)
     assert _signed_in(client) == membership.pk
     other_browser = client.__class__()
 
-    response = other_browser.post(path)
+    response = link_use(other_browser, url)
 
     assert response.status_code == 410
     assert b"This link no longer works" in response.content
@@ -222,7 +265,7 @@ def test_a_link_signs_in_only_once(client):
 def test_of_two_clicks_on_one_link_only_one_signs_in():
     membership = _member()
     url = signin.signin_link_create(membership_id=membership.pk, channel="sms")
-    token = urlsplit(url).path.rstrip("/").rsplit("/", 1)[1]
+    token = link_token(url)
 
     results = [signin.signin_link_consume(token=token), signin.signin_link_consume(token=token)]
 
@@ -232,26 +275,88 @@ def test_of_two_clicks_on_one_link_only_one_signs_in():
 def test_a_link_expires_after_fifteen_minutes(client):
     membership = _member()
     with time_machine.travel(DAYTIME, tick=False) as traveller:
-        path = urlsplit(signin.signin_link_create(membership_id=membership.pk, channel="sms")).path
+        url = signin.signin_link_create(membership_id=membership.pk, channel="sms")
         traveller.shift(dt.timedelta(minutes=14, seconds=59))
-        assert client.get(path).status_code == 200
+        assert signin.signin_link_usable(token=link_token(url))
         traveller.shift(dt.timedelta(seconds=1))
 
-        shown = client.get(path)
-        posted = client.post(path)
+        posted = link_use(client, url)
 
-    assert shown.status_code == posted.status_code == 410
-    assert b"This link no longer works" in shown.content
+    assert posted.status_code == 410
+    assert b"This link no longer works" in posted.content
     assert _signed_in(client) is None
     assert SignInLink.objects.get().used_at is None
 
 
 def test_an_unknown_token_gets_the_friendly_page(client):
-    response = client.post("/my/link/not-a-real-token/")
+    response = client.post("/my/link/", {"token": "not-a-real-token"})
+    in_path = client.post("/my/link/not-a-real-token/")
 
-    assert response.status_code == 410
+    assert response.status_code == in_path.status_code == 410
     assert b"This link no longer works" in response.content
+    assert b"This link no longer works" in in_path.content
     assert _signed_in(client) is None
+
+
+# --- Links issued with the token in the path (before it moved after "#") ---------------------
+
+
+def _link_in_path(membership: Membership, **fields) -> tuple[str, str]:
+    """A link as issued before the fragment: marked so (by the migration), its old address."""
+    link, token = signin._link_new(membership_id=membership.pk, channel="sms")
+    SignInLink.objects.filter(pk=link.pk).update(token_in_path=True, **fields)
+    return token, f"/my/link/{token}/"
+
+
+def test_a_link_issued_with_the_token_in_the_path_still_works_there_once(client):
+    membership = _member(language="ro")
+    _token, path = _link_in_path(membership)
+
+    shown = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    signed = client.post(path)
+    again = client.__class__().post(path)
+
+    assert shown.status_code == 200
+    assert b'<html lang="ro">' in shown.content
+    assert b"link.js" not in shown.content  # its button posts to its own address
+    assert shown["Referrer-Policy"] == "same-origin"
+    assert signed["Location"] == "/my/"
+    assert _signed_in(client) == membership.pk
+    assert again.status_code == 410
+
+
+def test_a_link_issued_since_never_works_with_its_token_in_the_path(client):
+    membership = _member()
+    token = link_token(signin.signin_link_create(membership_id=membership.pk, channel="sms"))
+
+    shown = client.get(f"/my/link/{token}/")
+    posted = client.post(f"/my/link/{token}/")
+
+    assert shown.status_code == posted.status_code == 410
+    assert _signed_in(client) is None
+    assert SignInLink.objects.get().used_at is None
+
+
+def test_an_old_links_token_posted_from_the_new_page_signs_in_too(client):
+    membership = _member()
+    token, _path = _link_in_path(membership)
+
+    assert client.post("/my/link/", {"token": token}).status_code == 302
+    assert _signed_in(client) == membership.pk
+
+
+def test_a_retry_of_an_old_link_goes_out_with_the_token_after_the_hash(sms_outbox):
+    membership = _member()
+    _link_in_path(membership)
+    link = SignInLink.objects.get()
+
+    fresh = signin.signin_link_reissue(link_id=link.pk)
+    assert signin_link_send(link_id=link.pk, token=fresh) == "sent"
+
+    link.refresh_from_db()
+    assert link.token_in_path is False
+    assert link_token(link_in(sms_outbox()[0]["text"])) == fresh
+    assert not signin.signin_link_usable(token=fresh, in_path=True)
 
 
 # --- Which membership, and never the wrong party ----------------------------------------------
@@ -268,7 +373,7 @@ def test_the_link_is_for_the_persons_most_recent_membership(
     )
 
     _ask(client, "+48 600 100 200", capture=django_capture_on_commit_callbacks)
-    client.post(_link_in(sms_outbox()[0]["text"]))
+    link_use(client, link_in(sms_outbox()[0]["text"]))
 
     assert _signed_in(client) == newer.pk
 
@@ -288,10 +393,10 @@ def test_a_merged_person_is_never_sent_a_link(
 
 def test_a_link_of_a_membership_merged_since_does_not_sign_in(client):
     membership = _member()
-    path = urlsplit(signin.signin_link_create(membership_id=membership.pk, channel="sms")).path
+    url = signin.signin_link_create(membership_id=membership.pk, channel="sms")
     Membership.objects.filter(pk=membership.pk).update(status=Membership.Status.MERGED)
 
-    response = client.post(path)
+    response = link_use(client, url)
 
     assert response.status_code == 410
     assert _signed_in(client) is None
@@ -299,12 +404,12 @@ def test_a_link_of_a_membership_merged_since_does_not_sign_in(client):
 
 def test_another_members_used_link_does_not_change_who_is_signed_in(client):
     member_a, member_b = _member(phone="+31612000011"), _member(phone="+31612000012")
-    path_a = urlsplit(signin.signin_link_create(membership_id=member_a.pk, channel="sms")).path
-    path_b = urlsplit(signin.signin_link_create(membership_id=member_b.pk, channel="sms")).path
-    client.__class__().post(path_a)  # member A used it on their own phone
-    client.post(path_b)
+    url_a = signin.signin_link_create(membership_id=member_a.pk, channel="sms")
+    url_b = signin.signin_link_create(membership_id=member_b.pk, channel="sms")
+    link_use(client.__class__(), url_a)  # member A used it on their own phone
+    link_use(client, url_b)
 
-    response = client.post(path_a)
+    response = link_use(client, url_a)
 
     assert response.status_code == 410
     assert _signed_in(client) == member_b.pk
@@ -312,11 +417,11 @@ def test_another_members_used_link_does_not_change_who_is_signed_in(client):
 
 def test_an_agency_user_is_not_signed_in_as_a_member_by_a_used_link(client):
     membership = _member()
-    path = urlsplit(signin.signin_link_create(membership_id=membership.pk, channel="sms")).path
-    client.__class__().post(path)
+    url = signin.signin_link_create(membership_id=membership.pk, channel="sms")
+    link_use(client.__class__(), url)
     client.force_login(UserFactory())
 
-    response = client.post(path)
+    response = link_use(client, url)
 
     assert response.status_code == 410
     assert _signed_in(client) is None
@@ -359,7 +464,7 @@ def test_a_link_whose_sms_failed_for_now_is_sent_by_the_dispatchers_retry(sms_ou
     assert signin_links_retry(now=later) == 0
     [message] = sms_outbox()
     # The retry carries a fresh token (the first was never stored): it signs in, the first not.
-    fresh = re.search(r"/my/link/([\w-]+)", message["text"]).group(1)
+    fresh = link_token(link_in(message["text"]))
     assert signin.signin_link_usable(token=fresh, now=later)
     assert not signin.signin_link_usable(token=token, now=later)
 
@@ -435,11 +540,18 @@ def test_a_phone_number_typed_in_the_email_box_is_refused_not_guessed(client):
 
 
 @pytest.mark.parametrize("known", [True, False])
-def test_a_fourth_request_for_one_number_is_refused_known_or_not(client, sms_outbox, known):
+def test_a_fourth_request_for_one_number_is_refused_known_or_not(
+    client, sms_outbox, known, django_capture_on_commit_callbacks
+):
     if known:
         _member(phone="+31612345678")
 
-    statuses = [_ask(client, "0612345678", ip=f"192.0.2.{n}").status_code for n in range(1, 5)]
+    statuses = [
+        _ask(
+            client, "0612345678", ip=f"192.0.2.{n}", capture=django_capture_on_commit_callbacks
+        ).status_code
+        for n in range(1, 5)
+    ]
 
     assert statuses == [302, 302, 302, 429]
     assert SignInLink.objects.count() == (3 if known else 0)
@@ -514,10 +626,13 @@ def test_nothing_typed_nor_the_token_reaches_the_logs(
 
     _ask(client, "06 12345678", capture=django_capture_on_commit_callbacks)
     _ask(client, "ana.pop@example.com", capture=django_capture_on_commit_callbacks)
-    token = _link_in(sms_outbox()[0]["text"]).rstrip("/").rsplit("/", 1)[1]
-    client.post(f"/my/link/{token}/")
+    url = link_in(sms_outbox()[0]["text"])
+    client.get(urlsplit(url).path)
+    link_use(client, url)
+    client.get("/my/")
 
-    for secret in ("612345678", "ana.pop", token):
+    assert "sign-in link" in caplog.text  # the flow was logged, by ids
+    for secret in ("612345678", "ana.pop", link_token(url)):
         assert secret not in caplog.text
 
 
@@ -648,14 +763,15 @@ def test_a_welcome_by_sms_carries_a_personal_link_valid_until_the_window_closes(
     notice_deliver(notice_id=notice.pk, now=DAYTIME)
 
     [sms] = sms_outbox()
-    path = _link_in(sms["text"])
+    url = link_in(sms["text"])
     [link] = SignInLink.objects.all()
     membership.refresh_from_db()
     assert (link.membership_id, link.purpose) == (membership.pk, SignInLink.Purpose.WELCOME)
     # The window's last day counts whole: the link works until midnight after it.
     last_moment = dt.datetime.combine(membership.window_ends, dt.time(23, 59), tzinfo=AMSTERDAM)
     assert last_moment < link.expires_at <= last_moment + dt.timedelta(minutes=1)
-    assert path.startswith("/my/link/")
+    assert url.startswith("https://leden.bond.example/my/link/en/#")
+    assert not link.token_in_path
     assert not AccessCode.objects.exists()
 
 
@@ -674,7 +790,7 @@ def test_a_welcome_letter_carries_a_code_that_signs_in_with_the_date_of_birth(cl
 
     assert outcome.status == Notice.Status.QUEUED_FOR_PRINT
     text = "\n".join(printed["paragraphs"])
-    assert "https://leden.bond.example/my/link/" in text
+    assert re.search(r"https://leden\.bond\.example/my/link/en/#[\w-]{43}", text)
     code = re.search(r"\b[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}\b", text).group(0)
     _code_sign_in(client, code, "1990-05-17")
     assert _signed_in(client) == membership.pk
@@ -685,9 +801,7 @@ def test_a_welcome_letter_carries_a_code_that_signs_in_with_the_date_of_birth(cl
 
 def test_sign_out_needs_a_post_and_ends_the_members_session(client):
     membership = _member()
-    client.post(
-        urlsplit(signin.signin_link_create(membership_id=membership.pk, channel="sms")).path
-    )
+    link_use(client, signin.signin_link_create(membership_id=membership.pk, channel="sms"))
 
     asked = client.get(reverse("portal:sign_out"))
     assert _signed_in(client) == membership.pk
@@ -798,11 +912,11 @@ def test_a_portal_session_ends_after_half_an_hour_without_a_page_but_not_while_i
 ):
     settings.UNIONROLL_PORTAL_SESSION_SECONDS = 1800
     membership = _member()
-    path = urlsplit(signin.signin_link_create(membership_id=membership.pk, channel="sms")).path
+    url = signin.signin_link_create(membership_id=membership.pk, channel="sms")
     start = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 
     with time_machine.travel(start, tick=False):
-        client.post(path)
+        link_use(client, url)
     with time_machine.travel(start + dt.timedelta(minutes=25), tick=False):
         in_use = client.get("/my/")
     with time_machine.travel(start + dt.timedelta(minutes=50), tick=False):

@@ -18,7 +18,7 @@ from enrolment import credentials as signin
 from enrolment.models import SignInLink
 from portal.session import SESSION_KEY
 from tests.enrolment.factories import MembershipFactory, PersonFactory
-from tests.portal.factories import link_form
+from tests.portal.factories import link_form, link_in, link_use
 
 pytestmark = pytest.mark.django_db
 
@@ -76,12 +76,6 @@ def _ask(client, contact, *, date_of_birth="", ip="192.0.2.10", capture=None):
         return client.post(SIGN_IN, data, REMOTE_ADDR=ip)
 
 
-def _link_in(text: str) -> str:
-    match = re.search(r"https://leden\.bond\.example(/my/link/[\w-]+/)", text)
-    assert match, text
-    return match.group(1)
-
-
 def _page(response) -> bytes:
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", response.content)
 
@@ -127,7 +121,7 @@ def test_with_the_date_of_birth_the_shared_phone_opens_the_right_membership(
     assert [sms["to"] for sms in sms_outbox()] == [FAMILY_PHONE, FAMILY_PHONE]
     links = SignInLink.objects.order_by("pk")
     assert [link.membership_id for link in links] == [son.pk, mother.pk]
-    client.post(_link_in(sms_outbox()[0]["text"]))
+    link_use(client, link_in(sms_outbox()[0]["text"]))
     assert client.session.get(SESSION_KEY) == son.pk
     assert client.get(reverse("portal:membership")).status_code == 200
 
@@ -146,7 +140,7 @@ def test_with_the_other_date_of_birth_the_other_membership_opens(
 
     [message] = mail.outbox
     assert "Natalia" in message.body
-    client.post(_link_in(message.body))
+    link_use(client, link_in(message.body))
     assert client.session.get(SESSION_KEY) == mother.pk
 
 

@@ -24,7 +24,7 @@ from notifications.services import notice_deliver
 from portal.session import SESSION_KEY
 from tests.enrolment.factories import MembershipFactory, PersonFactory
 from tests.notifications.factories import NoticeFactory
-from tests.portal.factories import date_of_birth_boxes, link_form
+from tests.portal.factories import date_of_birth_boxes, link_form, link_in, link_token, link_use
 
 pytestmark = pytest.mark.django_db
 
@@ -50,14 +50,12 @@ def _sms_texts(settings) -> list[str]:
 
 
 def _welcome(settings, *, language: str = "ro", **person) -> tuple:
-    """A member welcomed by SMS; returns the membership and the link's path from the SMS."""
+    """A member welcomed by SMS; returns the membership and the link (its full URL) in the SMS."""
     person.setdefault("phone", "+40721234567")
     membership = MembershipFactory(person=PersonFactory(language=language, **person))
     notice_deliver(notice_id=NoticeFactory(membership=membership).pk)
     [text] = _sms_texts(settings)[-1:]
-    match = re.search(r"https://leden\.bond\.example(/my/link/[\w-]+/)", text)
-    assert match, text
-    return membership, match.group(1)
+    return membership, link_in(text)
 
 
 def _html_lang(response) -> str:
@@ -68,17 +66,21 @@ def _html_lang(response) -> str:
 
 
 def test_the_welcome_link_opens_a_sign_in_button_and_the_post_signs_in_once(client, settings):
-    membership, path = _welcome(settings)
+    membership, url = _welcome(settings)
+    # The token after "#" only: what reaches the server (path, query) carries none.
+    assert urlsplit(url).path == "/my/link/ro/"
+    assert not urlsplit(url).query
+    assert not SignInLink.objects.get().token_in_path
 
-    shown = client.get(path)  # a link previewer, or the member opening it
+    shown = client.get(urlsplit(url).path)  # a link previewer, or the member opening it
     assert shown.status_code == 200
     assert client.session.get(SESSION_KEY) is None
-    signed = client.post(path)
+    signed = link_use(client, url)
     assert signed["Location"] == reverse("portal:membership")
     assert client.session[SESSION_KEY] == membership.pk
 
     client.post(reverse("portal:sign_out"))
-    again = client.post(path)
+    again = link_use(client, url)
     # Used: the normal request form, not an error page.
     assert again.status_code == 410
     assert b'name="phone"' in again.content
@@ -86,19 +88,19 @@ def test_the_welcome_link_opens_a_sign_in_button_and_the_post_signs_in_once(clie
 
 
 def test_the_welcome_link_works_until_the_window_closes_and_not_after(client, settings):
-    membership, path = _welcome(settings)
+    membership, url = _welcome(settings)
     membership.refresh_from_db()
     last_day = membership.window_ends
 
     with time_machine.travel(
         dt.datetime.combine(last_day, dt.time(22, 59), tzinfo=dt.UTC), tick=False
     ):
-        assert client.get(path).status_code == 200
+        assert signin.signin_link_usable(token=link_token(url))
     with time_machine.travel(
         dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 1), tzinfo=dt.UTC),
         tick=False,
     ):
-        late = client.post(path)
+        late = link_use(client, url)
     assert late.status_code == 410
     assert client.session.get(SESSION_KEY) is None
 
@@ -112,8 +114,8 @@ def test_a_welcome_sent_again_replaces_the_earlier_link(client, settings):
         membership_id=membership.pk, channel="sms", valid_until=dt.date(2026, 12, 20)
     )
 
-    assert client.post(urlsplit(first).path).status_code == 410
-    assert client.post(urlsplit(second).path).status_code == 302
+    assert link_use(client, first).status_code == 410
+    assert link_use(client, second).status_code == 302
 
 
 def test_the_link_lives_as_long_as_a_window_that_starts_later(settings):
@@ -134,30 +136,30 @@ def test_the_link_lives_as_long_as_a_window_that_starts_later(settings):
 
 
 def test_the_link_page_is_in_the_members_language_not_the_browsers(client, settings):
-    _membership, path = _welcome(settings, language="uk")
+    _membership, url = _welcome(settings, language="uk")
 
-    page = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(urlsplit(url).path, HTTP_ACCEPT_LANGUAGE="en")
     assert _html_lang(page) == "uk"
-    landed = client.post(path, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    landed = link_use(client, url, HTTP_ACCEPT_LANGUAGE="en", follow=True)
     assert _html_lang(landed) == "uk"
 
 
 def test_a_used_link_still_answers_in_the_members_language(client, settings):
-    _membership, path = _welcome(settings, language="ro")
-    client.post(path)
+    _membership, url = _welcome(settings, language="ro")
+    link_use(client, url)
     client.post(reverse("portal:sign_out"))
 
-    page = client.post(path, HTTP_ACCEPT_LANGUAGE="en")
+    page = link_use(client, url, HTTP_ACCEPT_LANGUAGE="en")
 
     assert page.status_code == 410
     assert _html_lang(page) == "ro"
 
 
 def test_a_language_tried_before_signing_in_is_not_kept_for_the_member(client, settings):
-    _membership, path = _welcome(settings, language="bg")
+    _membership, url = _welcome(settings, language="bg")
     client.post(reverse("portal:language"), {"language": "pl", "next": "/my/sign-in/"})
 
-    landed = client.post(path, follow=True)
+    landed = link_use(client, url, follow=True)
 
     assert _html_lang(landed) == "bg"
 
@@ -176,9 +178,8 @@ def test_a_deep_link_keeps_its_page_through_a_link_asked_for_on_the_way(client, 
     with TestCase.captureOnCommitCallbacks(execute=True):
         client.post(sign_in_url, {**link_form("+40721234567"), "next": page})
     [text] = _sms_texts(settings)
-    path = re.search(r"(/my/link/[\w-]+/)", text).group(1)
 
-    landed = client.post(path)
+    landed = link_use(client, link_in(text))
 
     assert landed["Location"] == reverse(f"portal:{page}")
     assert client.session[SESSION_KEY] == membership.pk
@@ -224,8 +225,8 @@ def test_the_sign_in_form_carries_no_next_for_a_page_that_is_not_the_portals(cli
 
 
 def test_my_details_changes_the_language_of_notices_and_says_so(client, settings):
-    membership, path = _welcome(settings, language="ro")
-    client.post(path)
+    membership, url = _welcome(settings, language="ro")
+    link_use(client, url)
 
     page = client.get(reverse("portal:details"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     # A language tried with the header's switch first: My details still decides, and the

@@ -1,12 +1,16 @@
 """From the welcome SMS to the leave page in at most three taps, at 320 px, in Romanian and in
 Ukrainian; by the letter's code to a leave and back again (undo). axe-core finds no WCAG 2.2
 A/AA violation on any page on the way. Saves the Ukrainian steps as one picture for the README.
+
+The link's token is after "#": no request Chromium makes on the way (its URL, its headers, the
+Referer among them) and no line the server logs carries it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +25,7 @@ from notifications.services import notice_deliver
 from tests.browser import SCREENSHOTS, axe_violations, needs_axe, needs_chromium
 from tests.enrolment.factories import MembershipFactory, PersonFactory
 from tests.notifications.factories import NoticeFactory
+from tests.portal.factories import link_token
 
 pytestmark = [
     pytest.mark.browser,
@@ -112,16 +117,21 @@ def _strip(paths: list[Path], target: Path) -> None:
 
 @pytest.mark.parametrize("language", ["ro", "uk"])
 def test_from_the_welcome_sms_to_the_leave_page_in_three_taps(
-    live_server, browser, settings, tmp_path, language
+    live_server, browser, settings, tmp_path, language, caplog
 ):
+    caplog.set_level(logging.DEBUG)
     membership = _welcomed(language)
     sms = _the_sms(settings)
-    link = re.search(re.escape(live_server.url) + r"/my/link/[\w-]+/", sms).group(0)
+    link = re.search(re.escape(live_server.url) + r"/my/link/[a-z]{2}/#[\w-]+", sms).group(0)
+    token = link_token(link)
     problems: dict = {}
     # A phone set to English: the pages must still come in the member's language.
     context = browser.new_context(viewport=SMALL_PHONE, locale="en-GB", device_scale_factor=1)
     page = context.new_page()
     page.set_default_timeout(20_000)
+    # Everything the browser sends the server (what an access log could hold): URLs, headers.
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(f"{r.method} {r.url} {r.all_headers()}"))
     shots = []
 
     def shot(name: str) -> None:
@@ -136,6 +146,9 @@ def test_from_the_welcome_sms_to_the_leave_page_in_three_taps(
     page.goto(link)  # tap 1: the link in the SMS
     taps += 1
     assert page.locator("html").get_attribute("lang") == language
+    # The script took the token into the form and out of the address bar.
+    assert page.url == f"{live_server.url}/my/link/{language}/"
+    assert page.locator("#link-token").input_value() == token
     _checked(page, "link page", problems)
     shot("2-link")
     page.get_by_role("button", name=_t(language, "Sign in")).click()  # tap 2
@@ -166,6 +179,44 @@ def test_from_the_welcome_sms_to_the_leave_page_in_three_taps(
     context.close()
 
     assert not problems, problems
+    assert any(s.startswith(f"POST {live_server.url}/my/link/ ") for s in sent)
+    assert not [s for s in sent if token in s]
+    assert token not in caplog.text
+
+
+def test_a_link_opened_without_javascript_or_without_its_token_says_what_to_do(
+    live_server, browser, settings
+):
+    _welcomed("pl")
+    link = re.search(re.escape(live_server.url) + r"/my/link/pl/#[\w-]+", _the_sms(settings))
+
+    without_js = browser.new_context(viewport=SMALL_PHONE, java_script_enabled=False)
+    page = without_js.new_page()
+    page.goto(link.group(0))
+    no_js = _t(
+        "pl",
+        "This page needs JavaScript to read your link, and it is switched off in this browser. "
+        "Switch it on and tap the link in your message again. Or ask for a new link, or sign in "
+        "with the code from your welcome letter.",
+    )
+    # Playwright's text and role locators skip <noscript>; CSS finds what the browser shows.
+    message, new_link = page.locator("noscript p").all()
+    assert message.is_visible() and message.inner_text() == no_js
+    assert new_link.locator("a").get_attribute("href") == "/my/sign-in/"
+    assert new_link.inner_text() == _t("pl", "Ask for a new link")
+    assert not page.get_by_role("button", name=_t("pl", "Sign in")).is_visible()
+    without_js.close()
+
+    cut_short = browser.new_context(viewport=SMALL_PHONE)
+    page = cut_short.new_page()
+    page.goto(f"{live_server.url}/my/link/pl/")  # the link copied without its end
+    missing = _t(
+        "pl",
+        "We could not read your link. Tap the link in your message again, or ask for a new one.",
+    )
+    assert page.get_by_text(missing).is_visible()
+    assert not page.get_by_role("button", name=_t("pl", "Sign in")).is_visible()
+    cut_short.close()
 
 
 def test_by_the_letters_code_a_member_leaves_and_undoes_it(live_server, browser):

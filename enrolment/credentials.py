@@ -363,7 +363,7 @@ def signin_link_request(
     if _limited(contact_scope=contact.channel, contact_value=contact.value, client=client):
         logger.info("sign-in link request refused: rate limit")
         return False
-    _requests_purge(now=timezone.now())
+    signin_requests_purge(now=timezone.now())
     request = SignInRequest.objects.create(
         channel=contact.channel,
         contact=contact.value,
@@ -376,12 +376,13 @@ def signin_link_request(
     return True
 
 
-def _requests_purge(*, now: dt.datetime) -> None:
+def signin_requests_purge(*, now: dt.datetime) -> int:
     """Requests older than a link's life: their task never ran (a broker that was down) or
     will find them too late. Deleted by every request and every task, so what someone typed
-    stays no longer than that while the portal is in use."""
+    stays no longer than that while the portal is in use, and by the daily retention run
+    when it is not."""
     max_age = dt.timedelta(minutes=settings.UNIONROLL_SIGNIN_LINK_MINUTES)
-    SignInRequest.objects.filter(created_at__lt=now - max_age).delete()
+    return SignInRequest.objects.filter(created_at__lt=now - max_age).delete()[0]
 
 
 def _request_queue(request_id: int) -> None:
@@ -399,7 +400,7 @@ def signin_request_process(*, request_id: int, now: dt.datetime | None = None) -
     "issued", "no_one" (unknown, shared without the right date, merged), "stale" (older than a
     link's life: the member has moved on) or "gone" (claimed already).
 
-    Requests older than a link's life are deleted on the way (``_requests_purge``).
+    Requests older than a link's life are deleted on the way (``signin_requests_purge``).
     """
     now = now or timezone.now()
     max_age = dt.timedelta(minutes=settings.UNIONROLL_SIGNIN_LINK_MINUTES)
@@ -407,7 +408,7 @@ def signin_request_process(*, request_id: int, now: dt.datetime | None = None) -
         request = (
             SignInRequest.objects.select_for_update(skip_locked=True).filter(pk=request_id).first()
         )
-        _requests_purge(now=now)
+        signin_requests_purge(now=now)
         if request is None:
             return "gone"
         SignInRequest.objects.filter(pk=request.pk).delete()

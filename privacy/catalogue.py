@@ -255,6 +255,7 @@ SECTIONS: tuple[Section, ...] = (
         withheld={
             "id": "a row number",
             "token_hash": "a one-way hash of a secret sign-in token",
+            "token_in_path": "how an old link carried its token, for the server's sake",
         },
         rows=DROP,
         order=("created_at", "id"),

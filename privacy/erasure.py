@@ -37,6 +37,7 @@ from enrolment.models import (
     Person,
     PossibleDuplicate,
     RosterUpload,
+    SignInRequest,
 )
 from enrolment.services.ingest_sql import LOCK_PERSONS
 from levies.models import LevyAssessmentRun, LevyCharge
@@ -397,6 +398,8 @@ def person_erase(
             status=PossibleDuplicate.Status.OPEN,
         ).update(status=PossibleDuplicate.Status.DISMISSED, decided_at=now)
         counts["portal_sessions"] = _sessions_end(membership_ids)
+        # A link asked for in the last minutes, not yet looked up: what was typed goes too.
+        counts["sign_in_requests"] = SignInRequest.objects.filter(contact__in=values).delete()[0]
         counts["letter_files"] = len(letters)
         erasure = Erasure(
             person_id=person_id,

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
+from enrolment.credentials import signin_requests_purge
 from enrolment.models import ContactChange, Membership, PayrollLine, Person, SignInLink
 from notifications.models import Notice
 from privacy.erasure import RUNNING, erasure_obstacles, merge_group, person_erase
@@ -115,6 +116,7 @@ def retention_run(now: dt.datetime | None = None) -> dict[str, int]:
             .exclude(data={})
             .update(data=None)
         )
+        counts["sign_in_requests_deleted"] = signin_requests_purge(now=now)
         counts["sessions_expired_deleted"] = Session.objects.filter(expire_date__lt=now).delete()[0]
 
     logger.info("retention run: %s", ", ".join(f"{key} {value}" for key, value in counts.items()))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrolment', '0019_rights_polite_capitals'),
+        ('enrolment', '0022_membership_events_erasable'),
     ]
 
     operations = [

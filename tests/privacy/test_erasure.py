@@ -22,9 +22,10 @@ from enrolment.models import (
     PayrollLine,
     Person,
     SignInLink,
+    SignInRequest,
     WorkerNumber,
 )
-from enrolment.services import membership_opt_in, membership_opt_out
+from enrolment.services import membership_opt_in, membership_opt_out, person_access_record
 from enrolment.services.member_details import person_details_save, person_postal_address_set
 from levies.billing.printing import invoice_pdf_bytes, state_claim_pdf_bytes
 from levies.models import Invoice, LevyCharge, StateClaim
@@ -33,6 +34,7 @@ from notifications.models import Notice
 from notifications.services import contact_changed_notice_record
 from privacy.erasure import erasure_refusal, erasure_token, person_erase
 from privacy.models import Erasure
+from tests.employers.factories import UnionAdminFactory
 from tests.enrolment.factories import RosterUploadFactory
 from tests.levies.conftest import PE, PS, import_roster, make_scheme, worker
 from unionroll.exceptions import Conflict
@@ -117,6 +119,9 @@ def built(tmp_path, meat, flexwerk, oost_uitzend):
     levies_assess(period_start=PS, period_end=PE, today=BILLED)
     period_billing_issue(period_start=PS, period_end=PE, issue_date=BILLED)
     person.refresh_from_db()
+    # A link asked for a moment ago, not looked up yet; a staff read of their page.
+    SignInRequest.objects.create(channel="sms", contact=person.phone)
+    person_access_record(user=UnionAdminFactory(), person_ids=[person.pk], through="admin_person")
     return person
 
 
@@ -215,6 +220,9 @@ def test_erasure_leaves_no_personal_value_anywhere(built):
     record = Erasure.objects.get()
     assert record == erasure and record.via == "command" and record.person_id == built.pk
     assert record.counts["worker_numbers"] == 2 and record.counts["letter_files"] == 1
+    assert record.counts["sign_in_requests"] == 1
+    # Who read the person's data stays on record: it holds nothing of them but the id.
+    assert PersonAccess.objects.filter(person=built, through="admin_person").count() == 1
     # The other workers are untouched.
     assert Person.objects.filter(erased_at__isnull=True).count() == 3
 

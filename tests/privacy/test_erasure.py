@@ -21,6 +21,7 @@ from enrolment.models import (
     MembershipEvent,
     PayrollLine,
     Person,
+    PersonAccess,
     SignInLink,
     SignInRequest,
     WorkerNumber,

@@ -476,9 +476,10 @@ def test_admin_action_assesses_the_selected_runs_periods_again(tmp_path, client,
     make_scheme(meat)
     _import(tmp_path, agency, [worker(1, gross_wages="1000,00")])
     run = _assess(today=IN_WINDOW)["run"]
-    client.force_login(UnionAdminFactory())
 
     with time_machine.travel(dt.datetime(2026, 12, 11, 8, tzinfo=dt.UTC), tick=False):
+        # Logged in then: a staff session lasts UNIONROLL_STAFF_SESSION_HOURS.
+        client.force_login(UnionAdminFactory())
         response = client.post(
             reverse("admin:levies_levyassessmentrun_changelist"),
             {"action": "assess_again", "_selected_action": [run]},
@@ -495,12 +496,12 @@ def test_admin_action_on_roster_uploads_assesses_their_period_a_first_time(
 ):
     make_scheme(meat)
     upload = _import(tmp_path, agency, [worker(1, gross_wages="1000,00")])
-    client.force_login(UnionAdminFactory())
 
     with (
         time_machine.travel(dt.datetime(2026, 12, 11, 8, tzinfo=dt.UTC), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
+        client.force_login(UnionAdminFactory())
         response = client.post(
             reverse("admin:enrolment_rosterupload_changelist"),
             {"action": "assess_levies", "_selected_action": [upload.pk]},

@@ -13,6 +13,7 @@ a box with the code in large type and a QR code of the link, where they are easy
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
@@ -39,14 +40,21 @@ SIDE_MARGIN = 20 * mm
 QR_SIZE = 30 * mm
 
 
+@functools.lru_cache(maxsize=64)
+def _qr_rows(data: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code's modules, with its quiet zone. Encoding costs about 20 ms; a letter is laid
+    out once per type size tried (``LETTER_SIZES``), so each link is encoded once."""
+    code = segno.make(data, error="m", micro=False)
+    return tuple(tuple(bool(m) for m in row) for row in code.matrix_iter(border=4))
+
+
 class QrCode(Flowable):
     """A QR code drawn as vector squares (sharp at any print resolution), with its quiet zone
     (four modules of white) included in its size."""
 
     def __init__(self, data: str, size: float) -> None:
         super().__init__()
-        code = segno.make(data, error="m", micro=False)
-        self.rows = [list(row) for row in code.matrix_iter(border=4)]
+        self.rows = _qr_rows(data)
         self.size = size
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:

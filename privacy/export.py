@@ -21,6 +21,7 @@ from django.utils import timezone
 from enrolment.models import ContactChange, Person, RosterUpload
 from notifications.models import DeliveryAttempt, Notice, WorkplaceVisit
 from privacy.catalogue import SECTIONS, Section
+from privacy.erasure import merge_group
 
 FORMAT = "unionroll-person-export/1"
 
@@ -84,12 +85,12 @@ def _select_related(model: type[models.Model], names: list[str]) -> list[str]:
     return related
 
 
-def section_rows(section: Section, person_id: int) -> list[dict[str, Any]]:
-    """The section's rows for one person, each field as the export writes it."""
+def section_rows(section: Section, person_ids: list[int]) -> list[dict[str, Any]]:
+    """The section's rows for the person's records, each field as the export writes it."""
     model = apps.get_model(section.model)
     names = list(section.exported)
     rows = (
-        model._base_manager.filter(**{section.person: person_id})
+        model._base_manager.filter(**{f"{section.person}__in": person_ids})
         .select_related(*_select_related(model, names))
         .order_by(*section.order)
     )
@@ -169,14 +170,20 @@ def _visits_told_of(notice_rows: list[dict[str, Any]], notices: dict[int, Notice
 def person_export(person_id: int, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """Every personal datum held about the person. Raises Person.DoesNotExist."""
     person = Person.objects.get(pk=person_id)
+    # Records of the same worker joined into this one (a confirmed duplicate) are theirs too.
+    group = merge_group(person_id)
     sections: dict[str, Any] = {}
     for section in SECTIONS:
-        rows = section_rows(section, person_id)
-        sections[section.key] = rows[0] if section.key == "person" else rows
+        if section.key == "person":
+            rows = section_rows(section, group)
+            sections["person"] = next(r for r in rows if r["id"] == person_id)
+            sections["merged_records"] = [r for r in rows if r["id"] != person_id]
+        else:
+            sections[section.key] = section_rows(section, group)
     sections["person"]["bsn_held"] = bool(person.bsn_hash)
     sections["contact_sources"] = _contact_sources(person, sections["payroll_lines"])
 
-    notices = {n.pk: n for n in Notice.objects.filter(person_id=person_id)}
+    notices = {n.pk: n for n in Notice.objects.filter(person_id__in=group)}
     attempts = _delivery_attempts(list(notices))
     for row in sections["notices"]:
         row["delivery_attempts"] = attempts.get(row["id"], [])

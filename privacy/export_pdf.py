@@ -238,6 +238,30 @@ def _pdf(export: dict[str, Any]) -> bytes:
         (_("Record made on"), _date(person["created_at"])),
     ]
     section(_("About you"), table((_("What"), _("What we hold")), about, (0.3, 0.7)))
+    if export["merged_records"]:
+        section(
+            _("Other records of you, joined with this one"),
+            table(
+                (
+                    _("Record number"),
+                    _("Name"),
+                    _("Date of birth"),
+                    _("Phone"),
+                    _("E-mail address"),
+                ),
+                [
+                    (
+                        r["id"],
+                        f"{r['first_name']} {r['last_name']}".strip(),
+                        _date(r["date_of_birth"]),
+                        r["phone"] or "",
+                        r["email"] or "",
+                    )
+                    for r in export["merged_records"]
+                ],
+                (0.14, 0.26, 0.18, 0.18, 0.24),
+            ),
+        )
 
     section(
         _("Your numbers at agencies"),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 from django.apps import apps
+from pypdf import PdfReader
 
 from privacy.catalogue import SECTIONS
 from privacy.export import person_export
-from tests.enrolment.factories import PersonFactory
+from privacy.export_pdf import person_export_pdf
+from tests.enrolment.factories import PersonFactory, WorkerNumberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +94,17 @@ def test_an_unknown_person_is_not_found(db):
 
     with pytest.raises(Person.DoesNotExist):
         person_export(10**9)
+
+
+def test_records_joined_into_the_members_are_exported_with_it(member_with_everything):
+    person = member_with_everything
+    old = PersonFactory(first_name="Ionut", last_name="Dragulescu", merged_into=person)
+    WorkerNumberFactory(person=old, worker_number="OLD-555")
+    export = person_export(person.pk)
+    assert [r["id"] for r in export["merged_records"]] == [old.pk]
+    assert export["merged_records"][0]["last_name"] == "Dragulescu"
+    assert "OLD-555" in [r["worker_number"] for r in export["worker_numbers"]]
+    assert export["person"]["id"] == person.pk
+    pdf = PdfReader(io.BytesIO(person_export_pdf(export, language="pl")))
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "Inne Twoje wpisy, połączone z tym" in text and "OLD-555" in text

@@ -213,11 +213,11 @@ def erasure_refusal(person_id: int, today: dt.date | None = None) -> str | None:
     reasons, in words a union staff member understands, each with the day from which erasure
     normally becomes possible."""
     today = today or timezone.localdate()
-    erased = Person.objects.filter(pk=person_id).values_list("erased_at", flat=True).first()
-    if not Person.objects.filter(pk=person_id).exists():
+    person = Person.objects.filter(pk=person_id).only("erased_at").first()
+    if person is None:
         return "There is no person with this number."
-    if erased is not None:
-        return f"This person was erased on {timezone.localdate(erased).isoformat()}."
+    if person.erased_at is not None:
+        return f"This person was erased on {timezone.localdate(person.erased_at).isoformat()}."
     obstacles = erasure_obstacles(merge_group(person_id), today)
     if not obstacles:
         return None

@@ -18,7 +18,7 @@ from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
-from enrolment.models import ContactChange, Person, RosterUpload
+from enrolment.models import Person, RosterUpload
 from notifications.models import DeliveryAttempt, Notice, WorkplaceVisit
 from privacy.catalogue import SECTIONS, Section
 from privacy.erasure import merge_group
@@ -107,7 +107,9 @@ def section_rows(section: Section, person_ids: list[int]) -> list[dict[str, Any]
     return out
 
 
-def _contact_sources(person: Person, lines: list[dict[str, Any]]) -> dict[str, Any]:
+def _contact_sources(
+    person: Person, lines: list[dict[str, Any]], changes: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Where each contact detail came from: the member (the portal), or the rosters."""
     latest_roster = None
     for line in lines:
@@ -116,11 +118,10 @@ def _contact_sources(person: Person, lines: list[dict[str, Any]]) -> dict[str, A
             latest_roster is None or upload["uploaded_at"] > latest_roster["uploaded_at"]
         ):
             latest_roster = upload
+    # The latest confirmed change of each field, from the export's own contact changes.
     confirmed = {
-        change.field: _plain(change.confirmed_at)
-        for change in ContactChange.objects.filter(
-            person_id=person.pk, confirmed_at__isnull=False
-        ).order_by("confirmed_at")
+        c["field"]: c["confirmed_at"]
+        for c in sorted((c for c in changes if c["confirmed_at"]), key=lambda c: c["confirmed_at"])
     }
 
     def source(value: Any, set_by_member: bool, field: str) -> dict[str, Any] | None:
@@ -181,7 +182,9 @@ def person_export(person_id: int, *, now: dt.datetime | None = None) -> dict[str
         else:
             sections[section.key] = section_rows(section, group)
     sections["person"]["bsn_held"] = bool(person.bsn_hash)
-    sections["contact_sources"] = _contact_sources(person, sections["payroll_lines"])
+    sections["contact_sources"] = _contact_sources(
+        person, sections["payroll_lines"], sections["contact_changes"]
+    )
 
     notices = {n.pk: n for n in Notice.objects.filter(person_id__in=group)}
     attempts = _delivery_attempts(list(notices))
